@@ -1,0 +1,7 @@
+"""`python -m emulator` starts the emulator, as the `ivs-realtime-emulator` command does."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

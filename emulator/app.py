@@ -1,0 +1,79 @@
+"""The application factory: `create_app(config)` builds one complete, independent emulator."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from .admin import admin_blueprint
+from .behaviours import Behaviours
+from .clock import Clock, SystemClock
+from .config import Config
+from .contract import Contract
+from .errors import RequestEntityTooLargeException, ServiceError, UnknownOperationException
+from .ids import IdGenerator
+from .protocol import ApiHandler, error_response
+from .service import Backend, Service
+from .store import Store
+from .tokens import TokenSigner
+
+API_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+
+
+def create_app(
+    config: Config | None = None,
+    *,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+    signer: TokenSigner | None = None,
+    contract: Contract | None = None,
+) -> Flask:
+    """Build an emulator from `config`; tests may pass their own clock, ids and signer."""
+    config = config or Config()
+    contract = contract or Contract.load()
+    if signer is None:
+        signer = (
+            TokenSigner.from_pem_file(config.signing_key_file)
+            if config.signing_key_file
+            else TokenSigner.generate()
+        )
+    ids = ids or IdGenerator(config.seed)
+    store = Store()
+    behaviours = Behaviours.from_config(config)
+    backend = Backend(
+        contract=contract,
+        store=store,
+        signer=signer,
+        clock=clock or SystemClock(),
+        ids=ids,
+        behaviours=behaviours,
+    )
+    handler = ApiHandler(contract, config, behaviours, Service(backend), ids)
+
+    app = Flask("emulator")
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.extensions["ivs_emulator"] = backend
+    app.register_blueprint(admin_blueprint(store, signer, behaviours))
+
+    def api(path: str = "") -> Response:
+        return handler(request)
+
+    app.add_url_rule("/", "api_root", api, methods=API_METHODS)
+    app.add_url_rule("/<path:path>", "api", api, methods=API_METHODS)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        # Errors Werkzeug raises before our handler runs (e.g. a body over the limit).
+        error: ServiceError
+        if exc.code == 413:
+            error = RequestEntityTooLargeException(
+                f"The request body is larger than {config.max_body_bytes} bytes"
+            )
+        else:
+            error = UnknownOperationException(f"{exc.name}: {request.method} {request.path}")
+        return error_response(error, contract, ids.request_id())
+
+    logging.getLogger("emulator").setLevel(config.log_level.upper())
+    return app

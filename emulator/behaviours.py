@@ -1,0 +1,89 @@
+"""Per-account behaviours: who is denied, who is pending verification, and the quotas.
+
+One object holds every behaviour that depends on the caller rather than on the request, so
+that the request path consults one place. It starts from the configuration and can be changed
+at run time through the admin API.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from .config import Config
+from .contract import Operation
+from .errors import AccessDeniedException, PendingVerification, ServiceQuotaExceededException
+
+QUOTA_NAMES = ("stages", "participant_tokens_per_stage")
+
+
+@dataclass
+class Behaviours:
+    denied: set[str] = field(default_factory=set)
+    pending_verification: set[str] = field(default_factory=set)
+    quotas: dict[str, int | None] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def from_config(cls, config: Config) -> Behaviours:
+        return cls(
+            denied=set(config.denied),
+            pending_verification=set(config.pending_verification),
+            quotas={
+                "stages": config.stage_quota,
+                "participant_tokens_per_stage": config.participant_token_quota,
+            },
+        )
+
+    def gate(self, operation: Operation, account: str, access_key: str | None) -> None:
+        """Refuse the call before validation, in the precedence design.md gives."""
+        callers = {account} | ({access_key} if access_key else set())
+        with self._lock:
+            denied = bool(callers & self.denied)
+            pending = bool(callers & self.pending_verification)
+        if denied:
+            raise AccessDeniedException(
+                f"User is not authorized to perform: ivs:{operation.name} (account {account})"
+            )
+        if pending and "PendingVerification" in operation.errors:
+            raise PendingVerification(
+                f"Account {account} is pending verification; {operation.name} is not available "
+                "until verification completes"
+            )
+
+    def quota(self, name: str) -> int | None:
+        with self._lock:
+            return self.quotas.get(name)
+
+    def enforce(self, name: str, used: int, what: str) -> None:
+        """Raise ServiceQuotaExceededException when one more `what` would exceed quota `name`."""
+        limit = self.quota(name)
+        if limit is not None and used >= limit:
+            raise ServiceQuotaExceededException(
+                f"Quota exceeded: at most {limit} {what}; this request would create one more"
+            )
+
+    def snapshot(self) -> dict[str, object]:
+        with self._lock:
+            return {
+                "denied": sorted(self.denied),
+                "pendingVerification": sorted(self.pending_verification),
+                "quotas": dict(self.quotas),
+            }
+
+    def update(
+        self,
+        denied: list[str] | None = None,
+        pending_verification: list[str] | None = None,
+        quotas: dict[str, int | None] | None = None,
+    ) -> None:
+        with self._lock:
+            if denied is not None:
+                self.denied = set(denied)
+            if pending_verification is not None:
+                self.pending_verification = set(pending_verification)
+            if quotas is not None:
+                unknown = set(quotas) - set(QUOTA_NAMES)
+                if unknown:
+                    raise ValueError(f"unknown quota names: {sorted(unknown)}")
+                self.quotas.update(quotas)

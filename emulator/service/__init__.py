@@ -1,0 +1,81 @@
+"""The service layer: one plain function per operation, and the dispatcher that calls them.
+
+A handler takes a Context (the caller's account and region, that pair's state, and the shared
+dependencies) and the validated request as a dict, and returns the response as a dict shaped
+like the operation's output. No Flask, no JSON, no HTTP here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..behaviours import Behaviours
+from ..clock import Clock
+from ..contract import Contract
+from ..errors import UnsupportedOperationException
+from ..ids import IdGenerator
+from ..store import RegionState, Store
+from ..tokens import TokenSigner
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Everything a handler may use besides its own region's state."""
+
+    contract: Contract
+    store: Store
+    signer: TokenSigner
+    clock: Clock
+    ids: IdGenerator
+    behaviours: Behaviours
+
+
+@dataclass(frozen=True)
+class Context:
+    backend: Backend
+    account: str
+    region: str
+    state: RegionState
+    now: datetime
+
+    def arn(self, resource_type: str, resource_id: str) -> str:
+        return f"arn:aws:ivs:{self.region}:{self.account}:{resource_type}/{resource_id}"
+
+
+Request = dict[str, Any]
+Response = dict[str, Any]
+Handler = Callable[[Context, Request], Response]
+
+
+def _handlers() -> dict[str, Handler]:
+    from . import participant_tokens, stages
+
+    handlers: dict[str, Handler] = {}
+    for module in (stages, participant_tokens):
+        handlers.update(module.HANDLERS)
+    return handlers
+
+
+class Service:
+    """Runs one operation for one caller, under that caller's region lock."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.handlers = _handlers()
+        unknown = set(self.handlers) - set(backend.contract.operations)
+        if unknown:
+            raise ValueError(f"handlers for operations the contract does not have: {unknown}")
+
+    def call(self, operation: str, account: str, region: str, request: Request) -> Response:
+        handler = self.handlers.get(operation)
+        if handler is None:
+            raise UnsupportedOperationException(
+                f"{operation} is part of the IVS Real-Time API but is not emulated yet"
+            )
+        state = self.backend.store.region(account, region)
+        with state.lock:
+            context = Context(self.backend, account, region, state, self.backend.clock.now())
+            return handler(context, request)

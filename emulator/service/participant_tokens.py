@@ -1,0 +1,85 @@
+"""Participant tokens: CreateParticipantToken and the issuing shared with CreateStage."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from ..store import IssuedToken
+from . import Context, Handler, Request, Response
+from .lookups import find_stage
+
+if TYPE_CHECKING:
+    from ..store import StageRecord
+
+SERVICE_TOKEN_VERSION = "0.0"
+
+
+def token_claims(stage: StageRecord, token: IssuedToken) -> dict[str, Any]:
+    """The claims of a service-issued token, in the service's order (ivs-facts.md 1a).
+
+    `user_id` and `attributes` appear only when the request gave them (choice C4).
+    """
+    claims: dict[str, Any] = {
+        "exp": int(token.expires_at.timestamp()),
+        "iat": int(token.issued_at.timestamp()),
+        "jti": token.participant_id,
+        "resource": stage.arn,
+        "topic": stage.stage_id,
+        "events_url": stage.endpoints["events"],
+        "whip_url": stage.endpoints["whip"],
+    }
+    if token.user_id is not None:
+        claims["user_id"] = token.user_id
+    if token.attributes is not None:
+        claims["attributes"] = dict(token.attributes)
+    claims["capabilities"] = {
+        "allow_publish": "PUBLISH" in token.capabilities,
+        "allow_subscribe": "SUBSCRIBE" in token.capabilities,
+    }
+    claims["version"] = SERVICE_TOKEN_VERSION
+    return claims
+
+
+def issue_token(context: Context, stage: StageRecord, request: dict[str, Any]) -> dict[str, Any]:
+    """Issue one token for `stage`; `request` has its documented defaults filled in already."""
+    participant_id = context.backend.ids.resource_id()
+    while participant_id in context.state.tokens:
+        participant_id = context.backend.ids.resource_id()
+    duration = int(request["duration"])
+    token = IssuedToken(
+        participant_id=participant_id,
+        stage_arn=stage.arn,
+        user_id=request.get("userId"),
+        attributes=request.get("attributes"),
+        capabilities=list(request["capabilities"]),
+        duration=duration,
+        issued_at=context.now,
+        expires_at=context.now + timedelta(minutes=duration),
+    )
+    context.state.tokens[participant_id] = token
+    result: dict[str, Any] = {
+        "participantId": participant_id,
+        "token": context.backend.signer.sign(token_claims(stage, token)),
+    }
+    if token.user_id is not None:
+        result["userId"] = token.user_id
+    if token.attributes is not None:
+        result["attributes"] = dict(token.attributes)
+    result["duration"] = duration
+    result["capabilities"] = list(token.capabilities)
+    result["expirationTime"] = token.expires_at
+    return result
+
+
+def create_participant_token(context: Context, request: Request) -> Response:
+    stage = find_stage(context, request["stageArn"])
+    issued = sum(1 for t in context.state.tokens.values() if t.stage_arn == stage.arn)
+    context.backend.behaviours.enforce(
+        "participant_tokens_per_stage", issued, "participant tokens per stage"
+    )
+    filled = context.backend.contract.with_defaults("CreateParticipantTokenRequest", request)
+    return {"participantToken": issue_token(context, stage, filled)}
+
+
+HANDLERS: dict[str, Handler] = {"CreateParticipantToken": create_participant_token}

@@ -1,0 +1,73 @@
+"""Stage operations: CreateStage and GetStage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..arns import account_prefix
+from ..store import StageRecord
+from . import Context, Handler, Request, Response
+from .lookups import find_stage
+from .participant_tokens import issue_token
+
+EVENTS_ENDPOINT = "wss://global.events.live-video.net"
+
+
+def stage_endpoints(account: str) -> dict[str, str]:
+    """The media endpoints of an account's stages (choice C6 in contract/README.md)."""
+    prefix = account_prefix(account)
+    return {
+        "events": EVENTS_ENDPOINT,
+        "whip": f"https://{prefix}.global-bm.whip.live-video.net",
+        "rtmp": f"rtmp://{prefix}.global-contribute.live-video.net/app/",
+        "rtmps": f"rtmps://{prefix}.global-contribute.live-video.net:443/app/",
+    }
+
+
+def describe_stage(stage: StageRecord) -> dict[str, Any]:
+    """A stage as the Stage output shape has it."""
+    result: dict[str, Any] = {"arn": stage.arn, "name": stage.name}
+    if stage.active_session_id is not None:
+        result["activeSessionId"] = stage.active_session_id
+    result["tags"] = dict(stage.tags)
+    result["autoParticipantRecordingConfiguration"] = stage.auto_participant_recording_configuration
+    result["endpoints"] = dict(stage.endpoints)
+    return result
+
+
+def create_stage(context: Context, request: Request) -> Response:
+    contract = context.backend.contract
+    context.backend.behaviours.enforce("stages", len(context.state.stages), "stages per region")
+    stage_id = context.backend.ids.resource_id()
+    arn = context.arn("stage", stage_id)
+    while arn in context.state.stages:
+        stage_id = context.backend.ids.resource_id()
+        arn = context.arn("stage", stage_id)
+    stage = StageRecord(
+        arn=arn,
+        stage_id=stage_id,
+        name=request.get("name", ""),
+        tags=dict(request.get("tags", {})),
+        auto_participant_recording_configuration=contract.with_defaults(
+            "AutoParticipantRecordingConfiguration",
+            request.get("autoParticipantRecordingConfiguration"),
+        ),
+        endpoints=stage_endpoints(context.account),
+        created_at=context.now,
+    )
+    context.state.stages[arn] = stage
+    tokens = [
+        issue_token(context, stage, contract.with_defaults("ParticipantTokenConfiguration", item))
+        for item in request.get("participantTokenConfigurations", [])
+    ]
+    return {"stage": describe_stage(stage), "participantTokens": tokens}
+
+
+def get_stage(context: Context, request: Request) -> Response:
+    return {"stage": describe_stage(find_stage(context, request["arn"]))}
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateStage": create_stage,
+    "GetStage": get_stage,
+}

@@ -1,0 +1,72 @@
+"""All emulator state, kept per (account, region); nothing else holds state.
+
+Each RegionState carries its own lock: the service layer runs one operation at a time per
+account and region, so every operation sees and leaves a consistent state.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class StageRecord:
+    arn: str
+    stage_id: str
+    name: str
+    tags: dict[str, str]
+    auto_participant_recording_configuration: dict[str, Any]
+    endpoints: dict[str, str]
+    created_at: datetime
+    active_session_id: str | None = None
+
+
+@dataclass
+class IssuedToken:
+    """What the emulator remembers of a token it issued (never the token string)."""
+
+    participant_id: str
+    stage_arn: str
+    user_id: str | None
+    attributes: dict[str, str] | None
+    capabilities: list[str]
+    duration: int
+    issued_at: datetime
+    expires_at: datetime
+
+
+@dataclass
+class RegionState:
+    account: str
+    region: str
+    stages: dict[str, StageRecord] = field(default_factory=dict)
+    tokens: dict[str, IssuedToken] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+
+
+class Store:
+    """The map from (account, region) to that pair's state."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._regions: dict[tuple[str, str], RegionState] = {}
+
+    def region(self, account: str, region: str) -> RegionState:
+        key = (account, region)
+        with self._lock:
+            state = self._regions.get(key)
+            if state is None:
+                state = self._regions[key] = RegionState(account=account, region=region)
+            return state
+
+    def regions(self) -> list[RegionState]:
+        with self._lock:
+            return list(self._regions.values())
+
+    def reset(self) -> None:
+        """Forget every account and region."""
+        with self._lock:
+            self._regions = {}
