@@ -37,7 +37,9 @@ def render() -> dict[str, str]:
     """Produce the text of every pinned file from the installed botocore."""
     import botocore
 
-    raw = (Path(botocore.__file__).parent / "data/ivs-realtime/2020-07-14/service-2.json.gz").read_bytes()
+    raw = (
+        Path(botocore.__file__).parent / "data/ivs-realtime/2020-07-14/service-2.json.gz"
+    ).read_bytes()
     model = strip_documentation(json.loads(gzip.decompress(raw)))
     provenance = {
         "botocore_version": botocore.__version__,

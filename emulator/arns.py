@@ -6,7 +6,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-ARN_RE = re.compile(r"arn:aws:ivs:(?P<region>[a-z0-9-]+):(?P<account>[0-9]+):(?P<type>[a-z-]+)/(?P<id>.+)")
+ARN_RE = re.compile(
+    r"arn:aws:ivs:(?P<region>[a-z0-9-]+):(?P<account>[0-9]+):(?P<type>[a-z-]+)/(?P<id>.+)"
+)
 
 
 @dataclass(frozen=True)
@@ -32,5 +34,5 @@ def build(region: str, account: str, resource_type: str, resource_id: str) -> st
 
 
 def account_prefix(account: str) -> str:
-    """The 12 hex characters that name an account's media hosts (choice C6 in contract/README.md)."""
+    """The 12 hex characters naming an account's media hosts (choice C6 in contract/README.md)."""
     return hashlib.sha256(f"ivs-realtime-emulator:{account}".encode()).hexdigest()[:12]

@@ -49,8 +49,7 @@ class Operation:
         """
         parts = re.split(r"(\{[^}]+\})", self.uri)
         pattern = "".join(
-            f"(?P<{p[1:-1].rstrip('+')}>.+)" if p.startswith("{") else re.escape(p)
-            for p in parts
+            f"(?P<{p[1:-1].rstrip('+')}>.+)" if p.startswith("{") else re.escape(p) for p in parts
         )
         return re.compile(pattern)
 
@@ -113,6 +112,9 @@ class Contract:
         for member, ref in shape.get("members", {}).items():
             if member not in result and "default" in ref:
                 result[member] = copy.deepcopy(ref["default"])
-            if isinstance(result.get(member), dict) and self.shapes[ref["shape"]]["type"] == "structure":
+            if (
+                isinstance(result.get(member), dict)
+                and self.shapes[ref["shape"]]["type"] == "structure"
+            ):
                 result[member] = self.with_defaults(ref["shape"], result[member])
         return result

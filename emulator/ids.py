@@ -15,7 +15,9 @@ class IdGenerator:
     """Makes resource ids; with a seed, the same sequence of calls gives the same ids."""
 
     def __init__(self, seed: int | None = None) -> None:
-        self._random: random.Random = random.Random(seed) if seed is not None else secrets.SystemRandom()
+        self._random: random.Random = (
+            random.Random(seed) if seed is not None else secrets.SystemRandom()
+        )
         self._lock = threading.Lock()
 
     def alnum(self, length: int) -> str:

@@ -100,12 +100,21 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def drop_nulls(value: Any) -> Any:
+    """JSON null members count as absent, at every depth, as on AWS's JSON services."""
+    if isinstance(value, dict):
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_nulls(v) for v in value]
+    return value
+
+
 def parse_body(raw: bytes) -> dict[str, Any]:
     """The JSON body as an object; anything else is a SerializationException."""
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        body = drop_nulls(json.loads(raw.decode("utf-8"), parse_constant=_reject_constant))
     except (ValueError, RecursionError) as exc:
         raise SerializationException(f"The request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
@@ -149,7 +158,9 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def json_response(body: Any, status: int, request_id: str, extra: Mapping[str, str] = {}) -> Response:
+def json_response(
+    body: Any, status: int, request_id: str, extra: Mapping[str, str] = {}
+) -> Response:
     text = json.dumps(body, default=_json_default, ensure_ascii=False, separators=(",", ":"))
     response = Response(text, status=status, content_type="application/json")
     response.headers.update(COMMON_HEADERS)
@@ -202,12 +213,12 @@ class ApiHandler:
             response = error_response(error, self.contract, request_id)
         except Exception:
             log.exception("unexpected error in %s (request %s)", operation_name, request_id)
-            error = InternalServerException("An internal error occurred; see the emulator's log")
-            response = error_response(error, self.contract, request_id)
+            failure = InternalServerException("An internal error occurred; see the emulator's log")
+            response = error_response(failure, self.contract, request_id)
         log.info(
             "%s %s %s account=%s region=%s status=%d %.1fms",
             request.method,
-            request.path if operation_name == "-" else "",
+            request.path,
             operation_name,
             caller.account,
             caller.region,

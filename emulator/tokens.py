@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jwt.algorithms import ECAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
 
 ALGORITHM = "ES384"
 
@@ -53,7 +53,9 @@ def thumbprint(jwk: dict[str, str]) -> str:
     canonical = json.dumps(
         {k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True
     )
-    return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+    return (
+        base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+    )
 
 
 class TokenSigner:

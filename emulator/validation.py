@@ -83,11 +83,8 @@ class Validator:
 
     # -- walking ------------------------------------------------------------------------
     def _check(self, shape: Shape, value: Any, path: str, out: list[str]) -> None:
+        self._require_type(shape, value, path)
         kind = shape["type"]
-        expected = JSON_TYPES.get(kind, (object,))
-        if not isinstance(value, expected) or (kind != "boolean" and isinstance(value, bool)):
-            where = f" at '{path}'" if path else ""
-            raise SerializationException(f"Expected {TYPE_WORDS.get(kind, kind)}{where}")
         if kind == "structure":
             self._structure(shape, value, path, out)
         elif kind == "list":
@@ -130,7 +127,9 @@ class Validator:
                     phrases.append(phrase)
         if phrases:
             inner = ", ".join(phrases)
-            out.append(self._message(shape, value, path, f"Member must satisfy constraint: [{inner}]"))
+            out.append(
+                self._message(shape, value, path, f"Member must satisfy constraint: [{inner}]")
+            )
 
     def _map(self, shape: Shape, value: dict[str, Any], path: str, out: list[str]) -> None:
         for phrase in self._size_phrases(shape, len(value)):
@@ -160,7 +159,9 @@ class Validator:
             phrase = "Map value must satisfy constraint: [" + ", ".join(value_phrases) + "]"
             out.append(self._message(shape, value, path, phrase))
         if limit is not None:
-            size = sum(len(k.encode()) + len(str(v).encode()) for k, v in value.items() if v is not None)
+            size = sum(
+                len(k.encode()) + len(str(v).encode()) for k, v in value.items() if v is not None
+            )
             if size > limit:
                 phrase = (
                     "Member must have a total size of keys and values less than or equal to "
@@ -174,7 +175,8 @@ class Validator:
         if not isinstance(value, JSON_TYPES.get(kind, (object,))) or (
             kind != "boolean" and isinstance(value, bool)
         ):
-            raise SerializationException(f"Expected {TYPE_WORDS.get(kind, kind)} at '{path}'")
+            where = f" at '{path}'" if path else ""
+            raise SerializationException(f"Expected {TYPE_WORDS.get(kind, kind)}{where}")
 
     @staticmethod
     def _size_phrases(shape: Shape, size: int) -> list[str]:
