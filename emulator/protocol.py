@@ -100,12 +100,23 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def drop_nulls(value: Any) -> Any:
-    """JSON null members count as absent, at every depth, as on AWS's JSON services."""
+def clean_json(value: Any) -> Any:
+    """Drop null members (absent, as on AWS's JSON services) and refuse lone surrogates.
+
+    JSON's \\uD800-style escapes can smuggle in text that is not Unicode; such a value could
+    never be written back out, so it is refused here, before anything is stored.
+    """
     if isinstance(value, dict):
-        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+        return {clean_json(k): clean_json(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [drop_nulls(v) for v in value]
+        return [clean_json(v) for v in value]
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise SerializationException(
+                "The request body has a string that is not valid Unicode (a lone surrogate)"
+            ) from None
     return value
 
 
@@ -114,7 +125,7 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        body = drop_nulls(json.loads(raw.decode("utf-8"), parse_constant=_reject_constant))
+        body = clean_json(json.loads(raw.decode("utf-8"), parse_constant=_reject_constant))
     except (ValueError, RecursionError) as exc:
         raise SerializationException(f"The request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):

@@ -104,6 +104,18 @@ def test_wrong_json_types_at_any_depth_are_a_serialization_exception(
     )
 
 
+@pytest.mark.parametrize("raw", [rb'{"name": "\ud800"}', rb'{"tags": {"\udfff": "v"}}'])
+def test_lone_surrogates_are_a_serialization_exception(client: FlaskClient, raw: bytes) -> None:
+    response = post(client, "/CreateStage", raw=raw)
+    assert response.headers["x-amzn-ErrorType"] == "SerializationException"
+
+
+def test_non_ascii_text_round_trips(client: FlaskClient) -> None:
+    tags = {"名前": "ステージ 🎥", "e\u0301": "\u200b"}
+    response = post(client, "/CreateStage", {"tags": tags})
+    assert response.get_json()["stage"]["tags"] == tags
+
+
 def test_null_members_count_as_absent(client: FlaskClient) -> None:
     response = post(client, "/CreateStage", {"name": None, "tags": None})
     assert response.status_code == 200
@@ -182,3 +194,26 @@ def test_garbled_authorization_header_still_gets_an_answer(client: FlaskClient) 
 def test_tags_path_takes_the_percent_encoded_arn(client: FlaskClient) -> None:
     response = client.get("/tags/arn%3Aaws%3Aivs%3Aus-east-1%3A123456789012%3Astage%2Fnope")
     assert response.headers["x-amzn-ErrorType"] != "UnknownOperationException"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"stageArn": "arn:aws:ivs:us-east-1:123456789012:stage/a", "duration": 1' + b"0" * 5000 + b"}",
+        b'{"stageArn": "arn:aws:ivs:us-east-1:123456789012:stage/a", "duration": 1e400}',
+        b'{"stageArn": "arn:aws:ivs:us-east-1:123456789012:stage/a", "duration": 60.5}',
+        b'{"stageArn": "arn:aws:ivs:us-east-1:123456789012:stage/a", "duration": -1}',
+    ],
+)
+def test_odd_numbers_get_a_4xx(client: FlaskClient, raw: bytes) -> None:
+    response = post(client, "/CreateParticipantToken", raw=raw)
+    assert 400 <= response.status_code < 500
+
+
+def test_bad_requests_leave_the_state_as_it_was(client: FlaskClient) -> None:
+    arn = post(client, "/CreateStage", {"name": "keep"}).get_json()["stage"]["arn"]
+    before = post(client, "/GetStage", {"arn": arn}).get_json()
+    for raw in (b"{", b"[]", b'{"name": 1}', b'{"name": "\\ud800"}', b'{"tags": {"k": 1}}'):
+        assert post(client, "/CreateStage", raw=raw).status_code == 400
+        assert post(client, "/GetStage", raw=raw).status_code == 400
+    assert post(client, "/GetStage", {"arn": arn}).get_json() == before
