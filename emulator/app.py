@@ -16,6 +16,7 @@ from .errors import RequestEntityTooLargeException, ServiceError, UnknownOperati
 from .ids import IdGenerator
 from .protocol import ApiHandler, error_response
 from .service import Backend, Service
+from .service.paging import paging_secret
 from .store import Store
 from .tokens import TokenSigner
 
@@ -49,6 +50,7 @@ def create_app(
         clock=clock or SystemClock(),
         ids=ids,
         behaviours=behaviours,
+        paging_secret=paging_secret(config.seed),
     )
     handler = ApiHandler(contract, config, behaviours, Service(backend), ids)
 

@@ -6,6 +6,7 @@ account and region, so every operation sees and leaves a consistent state.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,8 @@ class StageRecord:
     auto_participant_recording_configuration: dict[str, Any]
     endpoints: dict[str, str]
     created_at: datetime
+    sequence: int
+    """Creation order within the region (RegionState.next_sequence); the key List pages by."""
     active_session_id: str | None = None
 
 
@@ -45,6 +48,13 @@ class RegionState:
     stages: dict[str, StageRecord] = field(default_factory=dict)
     tokens: dict[str, IssuedToken] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    _sequence: itertools.count[int] = field(
+        default_factory=lambda: itertools.count(1), repr=False, compare=False
+    )
+
+    def next_sequence(self) -> int:
+        """The next creation sequence number of this region: increasing, never reused."""
+        return next(self._sequence)
 
 
 class Store:

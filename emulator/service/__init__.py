@@ -7,8 +7,9 @@ like the operation's output. No Flask, no JSON, no HTTP here.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,8 @@ class Backend:
     clock: Clock
     ids: IdGenerator
     behaviours: Behaviours
+    paging_secret: bytes = field(default_factory=lambda: os.urandom(32), repr=False)
+    """Key of the HMAC that binds nextToken values to this emulator (service/paging.py)."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Stage operations: CreateStage and GetStage."""
+"""Stage operations: CreateStage, GetStage, UpdateStage, ListStages and DeleteStage."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from ..arns import account_prefix
 from ..store import StageRecord
 from . import Context, Handler, Request, Response
 from .lookups import find_stage
+from .paging import paginate
 from .participant_tokens import issue_token
 
 EVENTS_ENDPOINT = "wss://global.events.live-video.net"
@@ -54,6 +55,7 @@ def create_stage(context: Context, request: Request) -> Response:
         ),
         endpoints=stage_endpoints(context.account),
         created_at=context.now,
+        sequence=context.state.next_sequence(),
     )
     context.state.stages[arn] = stage
     tokens = [
@@ -63,11 +65,55 @@ def create_stage(context: Context, request: Request) -> Response:
     return {"stage": describe_stage(stage), "participantTokens": tokens}
 
 
+def summarise_stage(stage: StageRecord) -> dict[str, Any]:
+    """A stage as the StageSummary output shape has it."""
+    result: dict[str, Any] = {"arn": stage.arn, "name": stage.name}
+    if stage.active_session_id is not None:
+        result["activeSessionId"] = stage.active_session_id
+    result["tags"] = dict(stage.tags)
+    return result
+
+
 def get_stage(context: Context, request: Request) -> Response:
     return {"stage": describe_stage(find_stage(context, request["arn"]))}
+
+
+def update_stage(context: Context, request: Request) -> Response:
+    """Change the name and/or replace the recording configuration (its defaults filled in)."""
+    stage = find_stage(context, request["arn"])
+    name = request.get("name")
+    if name is not None:
+        stage.name = name
+    recording = request.get("autoParticipantRecordingConfiguration")
+    if recording is not None:
+        stage.auto_participant_recording_configuration = context.backend.contract.with_defaults(
+            "AutoParticipantRecordingConfiguration", recording
+        )
+    return {"stage": describe_stage(stage)}
+
+
+def list_stages(context: Context, request: Request) -> Response:
+    page, next_token = paginate(context, "ListStages", context.state.stages.values(), request)
+    result: Response = {"stages": [summarise_stage(stage) for stage in page]}
+    if next_token is not None:
+        result["nextToken"] = next_token
+    return result
+
+
+def delete_stage(context: Context, request: Request) -> Response:
+    """Forget the stage and the tokens issued for it; both are then not found."""
+    stage = find_stage(context, request["arn"])
+    del context.state.stages[stage.arn]
+    tokens = context.state.tokens
+    for participant_id in [p for p, token in tokens.items() if token.stage_arn == stage.arn]:
+        del tokens[participant_id]
+    return {}
 
 
 HANDLERS: dict[str, Handler] = {
     "CreateStage": create_stage,
     "GetStage": get_stage,
+    "UpdateStage": update_stage,
+    "ListStages": list_stages,
+    "DeleteStage": delete_stage,
 }
