@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -21,6 +22,21 @@ from .store import Store
 from .tokens import TokenSigner
 
 API_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+EXTENSION = "ivs_emulator"
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """What create_app built, kept on `app.extensions[EXTENSION]` for tests and admin views."""
+
+    backend: Backend
+    service: Service
+
+
+def emulator_of(app: Flask) -> Emulator:
+    emulator = app.extensions[EXTENSION]
+    assert isinstance(emulator, Emulator)
+    return emulator
 
 
 def create_app(
@@ -52,11 +68,12 @@ def create_app(
         behaviours=behaviours,
         paging_secret=paging_secret(config.seed),
     )
-    handler = ApiHandler(contract, config, behaviours, Service(backend), ids)
+    service = Service(backend)
+    handler = ApiHandler(contract, config, behaviours, service, ids)
 
     app = Flask("emulator")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    app.extensions["ivs_emulator"] = backend
+    app.extensions[EXTENSION] = Emulator(backend, service)
     app.register_blueprint(admin_blueprint(store, signer, behaviours))
 
     def api(path: str = "") -> Response:

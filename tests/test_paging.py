@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 
 from emulator import Config, create_app
+from emulator.app import emulator_of
 from emulator.clock import FixedClock
 from emulator.errors import ValidationException
 from emulator.service import Backend, Context
@@ -27,7 +28,7 @@ ITEMS = [Item(n) for n in range(1, 8)]
 
 
 def context_of(app: Flask, account: str = "123456789012", region: str = "us-east-1") -> Context:
-    backend: Backend = app.extensions["ivs_emulator"]
+    backend: Backend = emulator_of(app).backend
     return Context(backend, account, region, backend.store.region(account, region), START)
 
 
@@ -164,5 +165,5 @@ def test_unseeded_paging_secrets_are_random() -> None:
 
 
 def test_create_app_derives_the_paging_secret_from_the_seed(clock: FixedClock) -> None:
-    backend: Backend = create_app(Config(seed=3), clock=clock).extensions["ivs_emulator"]
+    backend: Backend = emulator_of(create_app(Config(seed=3), clock=clock)).backend
     assert backend.paging_secret == paging_secret(3)

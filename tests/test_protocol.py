@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from emulator import Config, create_app
+from emulator.app import emulator_of
 from emulator.protocol import COMMON_HEADERS, identify_caller
 
 SIGV4 = (
@@ -154,11 +155,7 @@ def test_a_bug_in_a_handler_is_an_internal_server_exception_not_a_traceback(
     def broken(context: Any, request: Any) -> Any:
         raise RuntimeError("secret detail")
 
-    handler = app.view_functions["api"]
-    service = handler.__closure__  # the handler closes over the ApiHandler
-    assert service is not None
-    api = next(c.cell_contents for c in service if hasattr(c.cell_contents, "service"))
-    monkeypatch.setitem(api.service.handlers, "CreateStage", broken)
+    monkeypatch.setitem(emulator_of(app).service.handlers, "CreateStage", broken)
     response = post(client, "/CreateStage")
     assert (response.status_code, response.headers["x-amzn-ErrorType"]) == (
         500,
