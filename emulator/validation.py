@@ -28,6 +28,8 @@ JSON_TYPES: dict[str, tuple[type, ...]] = {
     "boolean": (bool,),
     "timestamp": (int, float, str),
 }
+# Java's int and long: a JSON number outside them cannot be read into the member at all.
+INTEGER_BITS = {"integer": 32, "long": 64}
 TYPE_WORDS = {
     "structure": "an object",
     "map": "an object",
@@ -115,8 +117,6 @@ class Validator:
         member_shape = self.contract.shape(shape["member"]["shape"])
         if member_shape["type"] in ("structure", "list", "map"):
             for index, item in enumerate(value, start=1):
-                if item is None:
-                    continue
                 self._check(member_shape, item, f"{path}.{index}.member", out)
             return
         phrases: list[str] = []
@@ -171,9 +171,13 @@ class Validator:
 
     # -- constraints --------------------------------------------------------------------
     def _require_type(self, shape: Shape, value: Any, path: str) -> None:
+        """A value the service could not read into the member's type (choice C8)."""
         kind = shape["type"]
-        if not isinstance(value, JSON_TYPES.get(kind, (object,))) or (
-            kind != "boolean" and isinstance(value, bool)
+        bits = INTEGER_BITS.get(kind)
+        if (
+            not isinstance(value, JSON_TYPES.get(kind, (object,)))
+            or (kind != "boolean" and isinstance(value, bool))
+            or (bits is not None and not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1))
         ):
             where = f" at '{path}'" if path else ""
             raise SerializationException(f"Expected {TYPE_WORDS.get(kind, kind)}{where}")

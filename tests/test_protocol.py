@@ -93,6 +93,9 @@ def test_deeply_nested_body_is_refused_cleanly(client: FlaskClient) -> None:
         {"participantTokenConfigurations": [{"capabilities": [1]}]},
         {"participantTokenConfigurations": [{"attributes": {"a": ["b"]}}]},
         {"autoParticipantRecordingConfiguration": {"storageConfigurationArn": 1}},
+        {"participantTokenConfigurations": [None]},
+        {"participantTokenConfigurations": [{"duration": 2**31}]},
+        {"participantTokenConfigurations": [{"duration": -(2**31) - 1}]},
     ],
 )
 def test_wrong_json_types_at_any_depth_are_a_serialization_exception(
