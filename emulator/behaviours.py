@@ -14,7 +14,7 @@ from .config import Config
 from .contract import Operation
 from .errors import AccessDeniedException, PendingVerification, ServiceQuotaExceededException
 
-QUOTA_NAMES = ("stages", "participant_tokens_per_stage")
+QUOTA_NAMES = ("stages", "participant_tokens_per_stage", "public_keys")
 
 
 @dataclass
@@ -32,6 +32,7 @@ class Behaviours:
             quotas={
                 "stages": config.stage_quota,
                 "participant_tokens_per_stage": config.participant_token_quota,
+                "public_keys": config.public_key_quota,
             },
         )
 

@@ -60,6 +60,7 @@ class Config:
     pending_verification: frozenset[str] = frozenset()
     stage_quota: int = 100
     participant_token_quota: int | None = None
+    public_key_quota: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Config:
@@ -110,6 +111,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "participant_token_quota",
         "participant tokens per stage that CreateParticipantToken may issue (off unless set)",
+        _optional_int,
+    ),
+    Setting(
+        "public_key_quota",
+        "public keys per account and region that ImportPublicKey may keep (off unless set)",
         _optional_int,
     ),
 )

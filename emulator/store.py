@@ -10,7 +10,9 @@ import itertools
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
+
+from .arns import parse as parse_arn
 
 
 @dataclass
@@ -42,11 +44,45 @@ class IssuedToken:
 
 
 @dataclass
+class PublicKeyRecord:
+    """An imported public key (ImportPublicKey): the material as given and the key it holds."""
+
+    arn: str
+    name: str
+    public_key_material: str
+    """The PEM exactly as imported; GetPublicKey returns it unchanged."""
+    spki_der: bytes
+    """The key as canonical DER SubjectPublicKeyInfo: what duplicates and tokens are judged by."""
+    fingerprint: str
+    tags: dict[str, str]
+    created_at: datetime
+    sequence: int
+    """Creation order within the region (RegionState.next_sequence); the key List pages by."""
+
+
+class Tagged(Protocol):
+    """A record the tagging operations can reach: it has an ARN and a tags dict."""
+
+    arn: str
+    tags: dict[str, str]
+
+
+TAGGABLE: dict[str, str] = {
+    "stage": "stages",
+    "public-key": "public_keys",
+}
+"""ARN resource type -> the RegionState collection (a dict keyed by ARN) holding that type."""
+
+
+@dataclass
 class RegionState:
     account: str
     region: str
     stages: dict[str, StageRecord] = field(default_factory=dict)
     tokens: dict[str, IssuedToken] = field(default_factory=dict)
+    public_keys: dict[str, PublicKeyRecord] = field(default_factory=dict)
+    deleted_public_keys: set[str] = field(default_factory=set)
+    """ARNs of public keys deleted in this region, so that their tokens are refused by name."""
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     _sequence: itertools.count[int] = field(
         default_factory=lambda: itertools.count(1), repr=False, compare=False
@@ -55,6 +91,17 @@ class RegionState:
     def next_sequence(self) -> int:
         """The next creation sequence number of this region: increasing, never reused."""
         return next(self._sequence)
+
+    def taggable(self, arn: str) -> Tagged | None:
+        """The record of this account and region that `arn` names, if its type is taggable.
+
+        A collection named in TAGGABLE that this state does not have yet counts as empty.
+        """
+        parsed = parse_arn(arn)
+        if parsed is None or parsed.resource_type not in TAGGABLE:
+            return None
+        collection: dict[str, Tagged] = getattr(self, TAGGABLE[parsed.resource_type], {})
+        return collection.get(arn)
 
 
 class Store:

@@ -66,8 +66,8 @@ def test_explicit_default_page_size_is_used_without_max_results(context: Context
 
 
 def test_an_operation_without_a_documented_default_needs_one(context: Context) -> None:
-    with pytest.raises(LookupError, match="ListPublicKeysRequest.maxResults"):
-        paginate(context, "ListPublicKeys", ITEMS, {})
+    with pytest.raises(LookupError, match="ListStorageConfigurationsRequest.maxResults"):
+        paginate(context, "ListStorageConfigurations", ITEMS, {})
 
 
 def test_token_of_another_operation_is_refused(context: Context) -> None:

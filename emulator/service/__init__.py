@@ -54,10 +54,10 @@ Handler = Callable[[Context, Request], Response]
 
 
 def _handlers() -> dict[str, Handler]:
-    from . import participant_tokens, stages
+    from . import participant_tokens, public_keys, stages, tags
 
     handlers: dict[str, Handler] = {}
-    for module in (stages, participant_tokens):
+    for module in (stages, participant_tokens, public_keys, tags):
         handlers.update(module.HANDLERS)
     return handlers
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import ResourceNotFoundException
-from ..store import StageRecord
+from ..store import PublicKeyRecord, StageRecord
 from . import Context
 
 
@@ -13,3 +13,11 @@ def find_stage(context: Context, arn: str) -> StageRecord:
     if stage is None:
         raise ResourceNotFoundException(f"Stage not found: {arn}")
     return stage
+
+
+def find_public_key(context: Context, arn: str) -> PublicKeyRecord:
+    """The caller's public key with this ARN; deleted keys and other callers' are not found."""
+    record = context.state.public_keys.get(arn)
+    if record is None:
+        raise ResourceNotFoundException(f"Public key not found: {arn}")
+    return record
