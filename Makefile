@@ -31,7 +31,9 @@ contract-check: $(STAMP)
 	$(BIN)/python contract/generate.py --check
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	@command -v wrk >/dev/null || echo "wrk not found: load from a Python client (apt-get install wrk for a lighter one)"
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
