@@ -18,6 +18,7 @@ from .ids import IdGenerator
 from .protocol import ApiHandler, error_response
 from .service import Backend, Service
 from .service.paging import paging_secret
+from .stage_client import stage_client_blueprint
 from .store import Store
 from .tokens import TokenSigner
 
@@ -75,6 +76,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions[EXTENSION] = Emulator(backend, service)
     app.register_blueprint(admin_blueprint(store, signer, behaviours))
+    app.register_blueprint(stage_client_blueprint(backend))
 
     def api(path: str = "") -> Response:
         return handler(request)

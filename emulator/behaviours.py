@@ -14,7 +14,13 @@ from .config import Config
 from .contract import Operation
 from .errors import AccessDeniedException, PendingVerification, ServiceQuotaExceededException
 
-QUOTA_NAMES = ("stages", "participant_tokens_per_stage", "public_keys")
+QUOTA_NAMES = (
+    "stages",
+    "participant_tokens_per_stage",
+    "public_keys",
+    "encoder_configurations",
+    "storage_configurations",
+)
 
 
 @dataclass
@@ -33,6 +39,8 @@ class Behaviours:
                 "stages": config.stage_quota,
                 "participant_tokens_per_stage": config.participant_token_quota,
                 "public_keys": config.public_key_quota,
+                "encoder_configurations": config.encoder_configuration_quota,
+                "storage_configurations": config.storage_configuration_quota,
             },
         )
 

@@ -61,6 +61,8 @@ class Config:
     stage_quota: int = 100
     participant_token_quota: int | None = None
     public_key_quota: int | None = None
+    encoder_configuration_quota: int | None = 20
+    storage_configuration_quota: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Config:
@@ -116,6 +118,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "public_key_quota",
         "public keys per account and region that ImportPublicKey may keep (off unless set)",
+        _optional_int,
+    ),
+    Setting(
+        "encoder_configuration_quota",
+        "encoder configurations per account and region (the documented 20; 'off' for none)",
+        _optional_int,
+    ),
+    Setting(
+        "storage_configuration_quota",
+        "storage configurations per account and region (off unless set)",
         _optional_int,
     ),
 )

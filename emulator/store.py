@@ -27,6 +27,11 @@ class StageRecord:
     sequence: int
     """Creation order within the region (RegionState.next_sequence); the key List pages by."""
     active_session_id: str | None = None
+    sessions: dict[str, StageSessionRecord] = field(default_factory=dict)
+    """The stage's sessions by id, the active one included (service/sessions.py)."""
+    disconnected_participants: dict[str, str] = field(default_factory=dict)
+    """Participant ids removed by DisconnectParticipant, with the reason given: they never
+    join this stage again."""
 
 
 @dataclass
@@ -60,6 +65,82 @@ class PublicKeyRecord:
     """Creation order within the region (RegionState.next_sequence); the key List pages by."""
 
 
+@dataclass
+class EncoderConfigurationRecord:
+    """An encoder configuration (CreateEncoderConfiguration), its video defaults filled in."""
+
+    arn: str
+    name: str
+    video: dict[str, Any]
+    tags: dict[str, str]
+    created_at: datetime
+    sequence: int
+    """Creation order within the region (RegionState.next_sequence); the key List pages by."""
+
+
+@dataclass
+class StorageConfigurationRecord:
+    """A storage configuration (CreateStorageConfiguration): where recordings would go."""
+
+    arn: str
+    name: str
+    s3: dict[str, str]
+    tags: dict[str, str]
+    created_at: datetime
+    sequence: int
+    """Creation order within the region (RegionState.next_sequence); the key List pages by."""
+
+
+@dataclass
+class ParticipantEventRecord:
+    """One entry of a participant's event log in a stage session (the Event output shape)."""
+
+    name: str
+    participant_id: str
+    event_time: datetime
+    sequence: int
+    """Order of recording within the region (RegionState.next_sequence)."""
+    remote_participant_id: str | None = None
+    error_code: str | None = None
+
+
+@dataclass
+class ParticipantRecord:
+    """A participant of one stage session, kept after it leaves; a rejoin reuses it."""
+
+    participant_id: str
+    user_id: str | None
+    attributes: dict[str, str] | None
+    can_publish: bool
+    can_subscribe: bool
+    token_digest: str
+    """SHA-256 of the token it is connected with: actions must present that token."""
+    recorded: bool
+    """Whether the stage recorded participants (a storage configuration) when it joined."""
+    first_join_time: datetime
+    sequence: int
+    """Order of first joining within the region (RegionState.next_sequence)."""
+    state: str = "CONNECTED"
+    published: bool = False
+    """True once it has published in this session."""
+    publishing: bool = False
+    subscriptions: list[str] = field(default_factory=list)
+    """Ids of the publishers it is subscribed to, in subscription order."""
+    events: list[ParticipantEventRecord] = field(default_factory=list)
+
+
+@dataclass
+class StageSessionRecord:
+    """A stage session: from the first join to the moment the last participant leaves."""
+
+    session_id: str
+    start_time: datetime
+    sequence: int
+    """Order of starting within the region (RegionState.next_sequence)."""
+    end_time: datetime | None = None
+    participants: dict[str, ParticipantRecord] = field(default_factory=dict)
+
+
 class Tagged(Protocol):
     """A record the tagging operations can reach: it has an ARN and a tags dict."""
 
@@ -70,6 +151,8 @@ class Tagged(Protocol):
 TAGGABLE: dict[str, str] = {
     "stage": "stages",
     "public-key": "public_keys",
+    "encoder-configuration": "encoder_configurations",
+    "storage-configuration": "storage_configurations",
 }
 """ARN resource type -> the RegionState collection (a dict keyed by ARN) holding that type."""
 
@@ -83,6 +166,10 @@ class RegionState:
     public_keys: dict[str, PublicKeyRecord] = field(default_factory=dict)
     deleted_public_keys: set[str] = field(default_factory=set)
     """ARNs of public keys deleted in this region, so that their tokens are refused by name."""
+    revoked_tokens: set[str] = field(default_factory=set)
+    """Token ids (participant token `jti`s) revoked by RevokeConnectionToken in this region."""
+    encoder_configurations: dict[str, EncoderConfigurationRecord] = field(default_factory=dict)
+    storage_configurations: dict[str, StorageConfigurationRecord] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     _sequence: itertools.count[int] = field(
         default_factory=lambda: itertools.count(1), repr=False, compare=False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import string
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from flask import Flask
 from emulator import Config, create_app
 from emulator.app import emulator_of
 from emulator.clock import FixedClock
+from emulator.contract import MODEL_NAME, Contract, contract_dir
 from emulator.errors import ValidationException
 from emulator.service import Backend, Context
 from emulator.service.paging import paginate, paging_secret
@@ -66,8 +69,17 @@ def test_explicit_default_page_size_is_used_without_max_results(context: Context
 
 
 def test_an_operation_without_a_documented_default_needs_one(context: Context) -> None:
+    # The contract without the patch that documents ListStorageConfigurations' default.
+    patches = [
+        patch
+        for patch in context.backend.contract.patches
+        if patch["shape"] != "ListStorageConfigurationsRequest"
+    ]
+    model = json.loads((contract_dir() / MODEL_NAME).read_text("utf-8"))
+    backend = dataclasses.replace(context.backend, contract=Contract(model, patches))
+    bare = dataclasses.replace(context, backend=backend)
     with pytest.raises(LookupError, match="ListStorageConfigurationsRequest.maxResults"):
-        paginate(context, "ListStorageConfigurations", ITEMS, {})
+        paginate(bare, "ListStorageConfigurations", ITEMS, {})
 
 
 def test_token_of_another_operation_is_refused(context: Context) -> None:

@@ -54,10 +54,26 @@ Handler = Callable[[Context, Request], Response]
 
 
 def _handlers() -> dict[str, Handler]:
-    from . import participant_tokens, public_keys, stages, tags
+    from . import (
+        encoder_configurations,
+        participant_tokens,
+        participants,
+        public_keys,
+        stages,
+        storage_configurations,
+        tags,
+    )
 
     handlers: dict[str, Handler] = {}
-    for module in (stages, participant_tokens, public_keys, tags):
+    for module in (
+        stages,
+        participant_tokens,
+        public_keys,
+        tags,
+        encoder_configurations,
+        storage_configurations,
+        participants,
+    ):
         handlers.update(module.HANDLERS)
     return handlers
 

@@ -66,6 +66,11 @@ class Problem(StrEnum):
     LIFETIME_TOO_LONG = "lifetime_too_long"
     STAGE_NOT_FOUND = "stage_not_found"
     TOPIC_MISMATCH = "topic_mismatch"
+    # Refused by the checks a join adds (service/client_actions.py):
+    PARTICIPANT_DISCONNECTED = "participant_disconnected"
+    """The jti was removed from the stage by DisconnectParticipant."""
+    TOKEN_REVOKED = "token_revoked"
+    """The jti was revoked by RevokeConnectionToken."""
 
 
 @dataclass(frozen=True)

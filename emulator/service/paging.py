@@ -4,7 +4,9 @@ Items are listed in creation order: each record carries a `sequence` number that
 hands out once and never again (RegionState.next_sequence). A page holds the first
 `maxResults` items after the position the request's `nextToken` names; the token of the next
 page names the sequence of the last item returned. Deleting items between two calls therefore
-neither repeats nor skips the remaining ones.
+neither repeats nor skips the remaining ones. A log listed newest first (events, sessions)
+pages its items through `newest_first`, which reverses the order and keeps that guarantee
+(choice C25 in contract/README.md).
 
 A `nextToken` is opaque to clients, fits the model's pattern `[a-zA-Z0-9+/=_-]*`, and is
 bound to what it was issued for: an HMAC-SHA256, keyed with the emulator's paging secret,
@@ -23,7 +25,8 @@ import json
 import os
 import struct
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from ..errors import ValidationException
 from . import Context, Request
@@ -42,6 +45,26 @@ class Sequenced(Protocol):
 
 
 T = TypeVar("T", bound=Sequenced)
+
+_NEWEST_FIRST_BASE = 2**63
+"""Above every sequence a region hands out; newest-first positions count down from it."""
+
+
+@dataclass(frozen=True)
+class NewestFirst(Generic[T]):
+    """An item placed for a newest-first listing: its `sequence` is reversed."""
+
+    item: T
+    sequence: int
+
+
+def newest_first(items: Iterable[T]) -> list[NewestFirst[T]]:
+    """`items` wrapped so that paginate lists the most recently created first.
+
+    Items created after a page was served sort before its position, so later pages of the
+    same listing neither show them nor skip the older ones.
+    """
+    return [NewestFirst(item, _NEWEST_FIRST_BASE - item.sequence) for item in items]
 
 
 def paging_secret(seed: int | None) -> bytes:

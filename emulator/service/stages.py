@@ -10,6 +10,7 @@ from . import Context, Handler, Request, Response
 from .lookups import find_stage
 from .paging import paginate
 from .participant_tokens import issue_token
+from .sessions import close_stage
 
 EVENTS_ENDPOINT = "wss://global.events.live-video.net"
 
@@ -101,8 +102,10 @@ def list_stages(context: Context, request: Request) -> Response:
 
 
 def delete_stage(context: Context, request: Request) -> Response:
-    """Forget the stage and the tokens issued for it; both are then not found."""
+    """Disconnect everyone on the stage, which ends its session (sessions.close_stage); then
+    forget the stage, its sessions and the tokens issued for it: all are then not found."""
     stage = find_stage(context, request["arn"])
+    close_stage(context, stage)
     del context.state.stages[stage.arn]
     tokens = context.state.tokens
     for participant_id in [p for p, token in tokens.items() if token.stage_arn == stage.arn]:

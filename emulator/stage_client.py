@@ -1,0 +1,85 @@
+"""Acting as a stage client over HTTP: POST /_emulator/stage/<action>.
+
+Actions: join, leave, publish, unpublish (take `{"token": ...}`), subscribe and unsubscribe
+(also `"publisherId"`). Success is 200 with the participant's view (service/client_actions.py);
+a refusal is `{"error": <code>, "reason": <words>}` with 400 (a bad request body), 403 (a token
+the stage refuses, a capability the token lacks, another token than the one that joined),
+404 (a publisher that is not publishing) or 409 (not joined, already joined, nothing to stop)
+(choice C31 in contract/README.md). Timestamps as the API writes them (choice C10).
+The behaviour lives in service/client_actions.py; this module only reads and writes JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from .service import Backend, client_actions
+from .service.client_actions import ClientDenied, DenialKind
+
+STATUS = {
+    DenialKind.INVALID: 400,
+    DenialKind.REFUSED: 403,
+    DenialKind.NOT_FOUND: 404,
+    DenialKind.CONFLICT: 409,
+}
+
+Body = dict[str, Any]
+
+
+def stage_client_blueprint(backend: Backend) -> Blueprint:
+    bp = Blueprint("emulator_stage_client", __name__, url_prefix="/_emulator/stage")
+    actions: dict[str, Callable[[Body], dict[str, Any]]] = {
+        "join": lambda body: client_actions.join(backend, _text(body, "token")),
+        "leave": lambda body: client_actions.leave(backend, _text(body, "token")),
+        "publish": lambda body: client_actions.publish(backend, _text(body, "token")),
+        "unpublish": lambda body: client_actions.unpublish(backend, _text(body, "token")),
+        "subscribe": lambda body: client_actions.subscribe(
+            backend, _text(body, "token"), _text(body, "publisherId")
+        ),
+        "unsubscribe": lambda body: client_actions.unsubscribe(
+            backend, _text(body, "token"), _text(body, "publisherId")
+        ),
+    }
+    for name, action in actions.items():
+        bp.add_url_rule(f"/{name}", name, _endpoint(action), methods=["POST"])
+    return bp
+
+
+def _endpoint(action: Callable[[Body], dict[str, Any]]) -> Callable[[], Response]:
+    def serve() -> Response:
+        body = request.get_json(silent=True)
+        try:
+            if not isinstance(body, dict):
+                raise ClientDenied(
+                    DenialKind.INVALID, "bad_request", "the body must be a JSON object"
+                )
+            return _json(action(body), 200)
+        except ClientDenied as denied:
+            return _json({"error": denied.error, "reason": denied.reason}, STATUS[denied.kind])
+
+    return serve
+
+
+def _text(body: Body, name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise ClientDenied(
+            DenialKind.INVALID, "bad_request", f"'{name}' must be a non-empty string"
+        )
+    return value
+
+
+def _timestamp(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _json(body: dict[str, Any], status: int) -> Response:
+    text = json.dumps(body, default=_timestamp, ensure_ascii=False) + "\n"  # for curl
+    return Response(text, status=status, content_type="application/json")
