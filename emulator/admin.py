@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -11,7 +12,13 @@ from .store import Store
 from .tokens import TokenSigner
 
 
-def admin_blueprint(store: Store, signer: TokenSigner, behaviours: Behaviours) -> Blueprint:
+def admin_blueprint(
+    store: Store,
+    signer: TokenSigner,
+    behaviours: Behaviours,
+    also_reset: Callable[[], None] = lambda: None,
+) -> Blueprint:
+    """`also_reset` runs after the store is reset: the test controls' own reset (C35)."""
     bp = Blueprint("emulator_admin", __name__, url_prefix="/_emulator")
 
     @bp.get("/health")
@@ -25,6 +32,7 @@ def admin_blueprint(store: Store, signer: TokenSigner, behaviours: Behaviours) -
     @bp.post("/reset")
     def reset() -> Response:
         store.reset()
+        also_reset()
         return jsonify({"reset": True})
 
     @bp.get("/behaviours")

@@ -10,14 +10,15 @@ from werkzeug.exceptions import HTTPException
 
 from .admin import admin_blueprint
 from .behaviours import Behaviours
-from .clock import Clock, SystemClock
+from .clock import Clock, ControlledClock
 from .config import Config
 from .contract import Contract
+from .controls import controls_blueprint, reset_controls
 from .errors import RequestEntityTooLargeException, ServiceError, UnknownOperationException
 from .ids import IdGenerator
+from .journal import Journal
 from .protocol import ApiHandler, error_response
 from .service import Backend, Service
-from .service.paging import paging_secret
 from .stage_client import stage_client_blueprint
 from .store import Store
 from .tokens import TokenSigner
@@ -32,6 +33,7 @@ class Emulator:
 
     backend: Backend
     service: Service
+    journal: Journal
 
 
 def emulator_of(app: Flask) -> Emulator:
@@ -48,7 +50,11 @@ def create_app(
     signer: TokenSigner | None = None,
     contract: Contract | None = None,
 ) -> Flask:
-    """Build an emulator from `config`; tests may pass their own clock, ids and signer."""
+    """Build an emulator from `config`; tests may pass their own clock, ids and signer.
+
+    Without a clock it runs on a ControlledClock set from `clock_start` and `clock_frozen`,
+    which /_emulator/clock moves (choice C33); without ids, on IdGenerator(config.seed).
+    """
     config = config or Config()
     contract = contract or Contract.load()
     if signer is None:
@@ -59,24 +65,27 @@ def create_app(
         )
     ids = ids or IdGenerator(config.seed)
     store = Store()
-    behaviours = Behaviours.from_config(config)
+    behaviours = Behaviours.from_config(config, contract)
     backend = Backend(
         contract=contract,
         store=store,
         signer=signer,
-        clock=clock or SystemClock(),
+        clock=clock or ControlledClock(config.clock_start, frozen=config.clock_frozen),
         ids=ids,
         behaviours=behaviours,
-        paging_secret=paging_secret(config.seed),
     )
     service = Service(backend)
-    handler = ApiHandler(contract, config, behaviours, service, ids)
+    journal = Journal(config.journal_size)
+    handler = ApiHandler(contract, config, behaviours, service, ids, journal)
 
     app = Flask("emulator")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    app.extensions[EXTENSION] = Emulator(backend, service)
-    app.register_blueprint(admin_blueprint(store, signer, behaviours))
+    app.extensions[EXTENSION] = Emulator(backend, service, journal)
+    app.register_blueprint(
+        admin_blueprint(store, signer, behaviours, lambda: reset_controls(backend, journal))
+    )
     app.register_blueprint(stage_client_blueprint(backend))
+    app.register_blueprint(controls_blueprint(backend, journal))
 
     def api(path: str = "") -> Response:
         return handler(request)

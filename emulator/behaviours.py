@@ -1,8 +1,9 @@
-"""Per-account behaviours: who is denied, who is pending verification, and the quotas.
+"""Per-account behaviours: who is denied, who is pending verification, the quotas, and the
+injected faults.
 
 One object holds every behaviour that depends on the caller rather than on the request, so
 that the request path consults one place. It starts from the configuration and can be changed
-at run time through the admin API.
+at run time through the admin API (faults: emulator/faults.py, choice C32).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import threading
 from dataclasses import dataclass, field
 
 from .config import Config
-from .contract import Operation
+from .contract import Contract, Operation
 from .errors import AccessDeniedException, PendingVerification, ServiceQuotaExceededException
+from .faults import Faults
 
 QUOTA_NAMES = (
     "stages",
@@ -20,6 +22,8 @@ QUOTA_NAMES = (
     "public_keys",
     "encoder_configurations",
     "storage_configurations",
+    "compositions",
+    "ingest_configurations",
 )
 
 
@@ -28,11 +32,17 @@ class Behaviours:
     denied: set[str] = field(default_factory=set)
     pending_verification: set[str] = field(default_factory=set)
     quotas: dict[str, int | None] = field(default_factory=dict)
+    faults: Faults = field(default_factory=Faults)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def from_config(cls, config: Config) -> Behaviours:
+    def from_config(cls, config: Config, contract: Contract | None = None) -> Behaviours:
+        """The behaviours `config` sets; faults may name the operations of `contract`."""
+        modelled = (
+            {name: op.errors for name, op in contract.operations.items()} if contract else {}
+        )
         return cls(
+            faults=Faults(modelled, config.seed),
             denied=set(config.denied),
             pending_verification=set(config.pending_verification),
             quotas={
@@ -41,11 +51,20 @@ class Behaviours:
                 "public_keys": config.public_key_quota,
                 "encoder_configurations": config.encoder_configuration_quota,
                 "storage_configurations": config.storage_configuration_quota,
+                "compositions": config.composition_quota,
+                "ingest_configurations": config.ingest_configuration_quota,
             },
         )
 
-    def gate(self, operation: Operation, account: str, access_key: str | None) -> None:
-        """Refuse the call before validation, in the precedence design.md gives."""
+    def gate(
+        self,
+        operation: Operation,
+        account: str,
+        access_key: str | None,
+        region: str | None = None,
+    ) -> None:
+        """Refuse the call before validation, in the precedence design.md gives: denied,
+        pending verification, then an injected fault (choices C13 and C32)."""
         callers = {account} | ({access_key} if access_key else set())
         with self._lock:
             denied = bool(callers & self.denied)
@@ -59,6 +78,9 @@ class Behaviours:
                 f"Account {account} is pending verification; {operation.name} is not available "
                 "until verification completes"
             )
+        fault = self.faults.draw(operation.name, callers, region)
+        if fault is not None:
+            raise fault
 
     def quota(self, name: str) -> int | None:
         with self._lock:
@@ -78,6 +100,7 @@ class Behaviours:
                 "denied": sorted(self.denied),
                 "pendingVerification": sorted(self.pending_verification),
                 "quotas": dict(self.quotas),
+                "faults": self.faults.views(),
             }
 
     def update(

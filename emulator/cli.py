@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .config import SETTINGS, Config
 
@@ -20,6 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     for setting in SETTINGS:
         default = getattr(defaults, setting.name)
         shown = "unset" if default in (None, frozenset(), {}) else default
+        optional: dict[str, Any] = {}
+        if setting.bare is not None:  # an on/off flag: given alone, it means its `bare` value
+            optional = {"nargs": "?", "const": setting.parse(setting.bare)}
         parser.add_argument(
             setting.flag,
             dest=setting.name,
@@ -27,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             metavar=setting.name.upper(),
             help=f"{setting.help} [env {setting.env}; default {shown}]",
+            **optional,
         )
     return parser
 

@@ -1,8 +1,19 @@
-"""The clock the emulator reads time from; passed in, never read as a global."""
+"""The clock the emulator reads time from; passed in, never read as a global.
+
+`ControlledClock` is the one the emulator runs on: wall time by default, or moved to a given
+instant, frozen there or running on from it, and advanced by a number of seconds, at start
+(`--clock-start`, `--clock-frozen`) or at run time through `/_emulator/clock`
+(emulator/controls.py; choice C33 in contract/README.md). Everything that has a time (token
+`iat`/`exp`, `expirationTime`, creation, session and event times, token expiry) reads it
+through `Backend.clock`, so moving this clock moves all of them together.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -12,23 +23,123 @@ class Clock(Protocol):
         ...
 
 
+def wall_time() -> datetime:
+    return datetime.now(UTC)
+
+
 class SystemClock:
     """Wall-clock time, truncated to whole seconds (tokens carry epoch seconds)."""
 
     def now(self) -> datetime:
-        return datetime.now(UTC).replace(microsecond=0)
+        return wall_time().replace(microsecond=0)
 
 
-class FixedClock:
-    """A clock that stands still until moved; for tests."""
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 date-time as aware UTC; one without a zone is taken as UTC.
 
-    def __init__(self, start: datetime) -> None:
-        self.current = start.astimezone(UTC).replace(microsecond=0)
+    Raises ValueError with a message a user can act on.
+    """
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"expected an ISO 8601 date-time such as 2026-01-02T03:04:05Z, got {text!r}"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def format_instant(value: datetime) -> str:
+    """ISO 8601 UTC with whole seconds, as the API writes times (choice C10)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ControlledClock:
+    """Wall time shifted by an offset, or frozen at an instant; both can be changed.
+
+    Running, it reads `wall() + offset`; frozen, it reads the instant it stands at. Every
+    reading is truncated to whole seconds. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        start: datetime | None = None,
+        *,
+        frozen: bool = False,
+        wall: Callable[[], datetime] = wall_time,
+    ) -> None:
+        self._wall = wall
+        self._lock = threading.Lock()
+        self._frozen_at: datetime | None = None
+        self._offset = timedelta(0)
+        self._start = (start, frozen)
+        self.set(now=start, frozen=frozen)
 
     def now(self) -> datetime:
-        return self.current
+        return self._exact().replace(microsecond=0)
+
+    @property
+    def frozen(self) -> bool:
+        with self._lock:
+            return self._frozen_at is not None
+
+    def set(self, now: datetime | None = None, frozen: bool | None = None) -> None:
+        """Move to `now` (when given) and freeze or release the clock (when given).
+
+        Released, the clock runs on from the instant it read (or from `now`).
+        """
+        with self._lock:
+            wall = self._wall()
+            if now is not None:
+                current = now.astimezone(UTC)
+            else:
+                current = self._frozen_at if self._frozen_at is not None else wall + self._offset
+            stop = (self._frozen_at is not None) if frozen is None else frozen
+            if stop:
+                self._frozen_at = current
+            else:
+                self._frozen_at = None
+                self._offset = current - wall
+
+    def restart(self) -> None:
+        """Back to how the clock was made: its start instant (or wall time), frozen or not."""
+        start, frozen = self._start
+        with self._lock:
+            self._frozen_at, self._offset = None, timedelta(0)
+        self.set(now=start, frozen=frozen)
 
     def advance(self, seconds: float) -> None:
-        from datetime import timedelta
+        """Move the clock on by `seconds` (frozen or running)."""
+        if not math.isfinite(seconds):
+            raise ValueError("seconds must be a finite number")
+        step = timedelta(seconds=seconds)
+        with self._lock:
+            if self._frozen_at is not None:
+                self._frozen_at += step
+            else:
+                self._offset += step
 
-        self.current = self.current + timedelta(seconds=seconds)
+    def status(self) -> dict[str, object]:
+        """What GET /_emulator/clock answers."""
+        with self._lock:
+            exact = self._exact_locked()
+            frozen = self._frozen_at is not None
+            offset = None if frozen else self._offset.total_seconds()
+        return {"now": format_instant(exact), "frozen": frozen, "offsetSeconds": offset}
+
+    def _exact(self) -> datetime:
+        with self._lock:
+            return self._exact_locked()
+
+    def _exact_locked(self) -> datetime:
+        if self._frozen_at is not None:
+            return self._frozen_at
+        return self._wall() + self._offset
+
+
+class FixedClock(ControlledClock):
+    """A clock that stands still at `start` until moved; for tests."""
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__(start, frozen=True)

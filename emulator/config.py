@@ -9,7 +9,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from .clock import parse_instant
+from .logformat import parse_log_format
 
 ENV_PREFIX = "IVS_EMULATOR_"
 
@@ -35,6 +39,8 @@ class Setting:
     name: str
     help: str
     parse: Callable[[str], Any]
+    bare: str | None = None
+    """What the flag means given without a value (`--clock-frozen` = `--clock-frozen true`)."""
 
     @property
     def env(self) -> str:
@@ -63,6 +69,12 @@ class Config:
     public_key_quota: int | None = None
     encoder_configuration_quota: int | None = 20
     storage_configuration_quota: int | None = None
+    composition_quota: int | None = 5
+    ingest_configuration_quota: int | None = None
+    clock_start: datetime | None = None
+    clock_frozen: bool = False
+    journal_size: int = 1000
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Config:
@@ -81,6 +93,22 @@ class Config:
 
 def _optional_int(text: str) -> int | None:
     return None if text.lower() in ("", "none", "off") else int(text)
+
+
+def parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
+def _size(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"expected 0 or more, got {text!r}")
+    return value
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -130,4 +158,28 @@ SETTINGS: tuple[Setting, ...] = (
         "storage configurations per account and region (off unless set)",
         _optional_int,
     ),
+    Setting(
+        "composition_quota",
+        "concurrent compositions per account and region (the documented 5; 'off' for none)",
+        _optional_int,
+    ),
+    Setting(
+        "ingest_configuration_quota",
+        "ingest configurations per account and region (off unless set)",
+        _optional_int,
+    ),
+    Setting(
+        "clock_start",
+        "the emulator clock's time at start, ISO 8601 (e.g. 2026-01-02T03:04:05Z; no zone: UTC); "
+        "it runs on from there unless frozen",
+        parse_instant,
+    ),
+    Setting(
+        "clock_frozen",
+        "stop the emulator clock at its start time until moved through /_emulator/clock",
+        parse_bool,
+        bare="true",
+    ),
+    Setting("journal_size", "API requests kept for GET /_emulator/requests (0: none)", _size),
+    Setting("log_format", "text (one readable line per request) or json", parse_log_format),
 )

@@ -64,6 +64,13 @@ class RequestEntityTooLargeException(ServiceError):
     status = 413
 
 
+class ThrottlingException(ServiceError):
+    """Too many requests. Not in the model, but what the SDKs' retry logic looks for (status
+    429, `x-amzn-ErrorType: ThrottlingException`); raised only by an injected fault (C32)."""
+
+    status = 429
+
+
 class UnsupportedOperationException(ServiceError):
     """An operation of the contract that this emulator does not emulate yet."""
 
@@ -82,3 +89,7 @@ MODELLED: dict[str, type[ServiceError]] = {
         InternalServerException,
     )
 }
+
+INJECTABLE: dict[str, type[ServiceError]] = {**MODELLED, "ThrottlingException": ThrottlingException}
+"""Errors a fault may inject (emulator/faults.py): the modelled ones, where the operation models
+them, and InternalServerException and ThrottlingException on every operation (choice C32)."""

@@ -1,7 +1,14 @@
-"""Identifier generation: real-looking ids from one source, seedable for repeatable runs."""
+"""Identifier generation: real-looking ids from one source, seedable for repeatable runs.
+
+With a seed, the same sequence of calls gives the same resource ids, request ids and paging
+secret, run after run; `reseed` (POST /_emulator/seed) starts that sequence again as a fresh
+emulator started with the seed would (choice C34 in contract/README.md).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import random
 import secrets
 import string
@@ -11,14 +18,39 @@ import uuid
 ALNUM = string.ascii_letters + string.digits
 
 
+def derived_secret(seed: int | None, purpose: str) -> bytes:
+    """32 bytes for `purpose`: derived from the seed when there is one, otherwise random."""
+    if seed is None:
+        return os.urandom(32)
+    return hashlib.sha256(f"ivs-emulator {purpose}, seed {seed}".encode()).digest()
+
+
 class IdGenerator:
-    """Makes resource ids; with a seed, the same sequence of calls gives the same ids."""
+    """Makes resource ids, request ids and the paging secret; seedable."""
 
     def __init__(self, seed: int | None = None) -> None:
-        self._random: random.Random = (
-            random.Random(seed) if seed is not None else secrets.SystemRandom()
-        )
         self._lock = threading.Lock()
+        self.reseed(seed)
+
+    def reseed(self, seed: int | None) -> None:
+        """Start again from `seed` (None: unpredictable ids and a new random paging secret)."""
+        with self._lock:
+            self._seed = seed
+            self._random: random.Random = (
+                random.Random(seed) if seed is not None else secrets.SystemRandom()
+            )
+            self._paging_secret = derived_secret(seed, "paging secret")
+
+    @property
+    def seed(self) -> int | None:
+        with self._lock:
+            return self._seed
+
+    @property
+    def paging_secret(self) -> bytes:
+        """Key of the HMAC that binds nextToken values to this emulator (service/paging.py)."""
+        with self._lock:
+            return self._paging_secret
 
     def alnum(self, length: int) -> str:
         """`length` characters of [A-Za-z0-9], like stage and participant ids."""

@@ -2,8 +2,10 @@
 
 The request travels one straight line here: find the operation from method and path in the
 contract, read its input from body, path and query, learn the caller from the SigV4 header,
-let the per-account behaviours refuse it, validate it, call the service, and serialise the
-result. Every error, expected or not, leaves through `error_response`.
+let the per-account behaviours refuse it (or an injected fault fail it), validate it, call the
+service, and serialise the result. Every error, expected or not, leaves through
+`error_response`. Each request makes one RequestRecord: its log line and its journal entry
+(emulator/journal.py; never a body, token, key or header).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from flask import Request, Response
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .behaviours import Behaviours
+from .clock import format_instant
 from .config import Config
 from .contract import Contract, Operation
 from .errors import (
@@ -31,6 +34,7 @@ from .errors import (
     UnknownOperationException,
 )
 from .ids import IdGenerator
+from .journal import Journal, RequestRecord
 from .service import Service
 from .validation import Validator
 
@@ -197,17 +201,20 @@ class ApiHandler:
         behaviours: Behaviours,
         service: Service,
         ids: IdGenerator,
+        journal: Journal | None = None,
     ) -> None:
         self.contract = contract
         self.config = config
         self.behaviours = behaviours
         self.service = service
         self.ids = ids
+        self.journal = journal if journal is not None else Journal(config.journal_size)
         self.router = Router(contract)
         self.validator = Validator(contract)
 
     def __call__(self, request: Request) -> Response:
         request_id = self.ids.request_id()
+        arrived = format_instant(self.service.backend.clock.now())
         started = time.perf_counter()
         operation_name = "-"
         caller = identify_caller(request.headers.get("Authorization"), self.config)
@@ -215,7 +222,7 @@ class ApiHandler:
             operation, labels = self.router.match(request.method, request.path)
             operation_name = operation.name
             params = read_input(self.contract, operation, request, labels)
-            self.behaviours.gate(operation, caller.account, caller.access_key)
+            self.behaviours.gate(operation, caller.account, caller.access_key, caller.region)
             if operation.input_shape is not None:
                 self.validator.validate(operation.input_shape, params)
             result = self.service.call(operation.name, caller.account, caller.region, params)
@@ -226,14 +233,18 @@ class ApiHandler:
             log.exception("unexpected error in %s (request %s)", operation_name, request_id)
             failure = InternalServerException("An internal error occurred; see the emulator's log")
             response = error_response(failure, self.contract, request_id)
-        log.info(
-            "%s %s %s account=%s region=%s status=%d %.1fms",
-            request.method,
-            request.path,
-            operation_name,
-            caller.account,
-            caller.region,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
+        record = RequestRecord(
+            time=arrived,
+            method=request.method,
+            path=request.path,
+            operation=operation_name,
+            account=caller.account,
+            region=caller.region,
+            status=response.status_code,
+            error=response.headers.get("x-amzn-ErrorType"),
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            request_id=request_id,
         )
+        self.journal.record(record)
+        log.info("%s", record.line(), extra={"request": record.view()})
         return response

@@ -21,13 +21,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
+from .logformat import formatter, formatter_config
 
 if TYPE_CHECKING:
     from flask import Flask
 
 log = logging.getLogger("emulator.server")
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # Python threads that run the app. Two measured as fast as four (bench/), with fewer
 # threads contending for the GIL.
 BLOCKING_THREADS = 2
@@ -36,8 +36,11 @@ WORKER_STOP_TIMEOUT = 5
 
 
 def configure_logging(config: Config) -> None:
-    """The emulator's logs (one line per request at INFO) go to stderr."""
-    logging.basicConfig(level=config.log_level.upper(), format=LOG_FORMAT, force=True)
+    """The emulator's logs (one line per request at INFO) go to stderr, as readable text or
+    as JSON objects (`--log-format`, emulator/logformat.py)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(config.log_format))
+    logging.basicConfig(level=config.log_level.upper(), handlers=[handler], force=True)
 
 
 def url(host: str, port: int) -> str:
@@ -97,10 +100,10 @@ def worker_app(config: Config, supervisor: int) -> Flask:
     return app
 
 
-def _granian_logging() -> dict[str, Any]:
+def _granian_logging(config: Config) -> dict[str, Any]:
     """Granian's own log lines: to stderr, in the emulator's format."""
     return {
-        "formatters": {"generic": {"()": "logging.Formatter", "fmt": LOG_FORMAT}},
+        "formatters": {"generic": formatter_config(config.log_format)},
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
@@ -139,7 +142,7 @@ def serve(config: Config) -> int:
         blocking_threads=BLOCKING_THREADS,
         websockets=False,
         log_level=LogLevels.warning if quiet else LogLevels.info,
-        log_dictconfig=_granian_logging(),
+        log_dictconfig=_granian_logging(config),
         workers_kill_timeout=WORKER_STOP_TIMEOUT,
     )
     try:

@@ -1,4 +1,5 @@
-"""Acting as a stage client over HTTP: POST /_emulator/stage/<action>.
+"""Acting as a stage client over HTTP: POST /_emulator/stage/<action>, and as an RTMP(S)
+encoder: POST /_emulator/ingest/start and /_emulator/ingest/stop.
 
 Actions: join, leave, publish, unpublish (take `{"token": ...}`), subscribe and unsubscribe
 (also `"publisherId"`). Success is 200 with the participant's view (service/client_actions.py);
@@ -6,7 +7,10 @@ a refusal is `{"error": <code>, "reason": <words>}` with 400 (a bad request body
 the stage refuses, a capability the token lacks, another token than the one that joined),
 404 (a publisher that is not publishing) or 409 (not joined, already joined, nothing to stop)
 (choice C31 in contract/README.md). Timestamps as the API writes them (choice C10).
-The behaviour lives in service/client_actions.py; this module only reads and writes JSON.
+The ingest actions take `{"streamKey": ...}` and answer the same view with the ingest
+configuration's summary beside it (choice C52); refusals as above.
+The behaviour lives in service/client_actions.py and service/ingest_client.py; this module only
+reads and writes JSON.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from .service import Backend, client_actions
+from .service import Backend, client_actions, ingest_client
 from .service.client_actions import ClientDenied, DenialKind
 
 STATUS = {
@@ -32,7 +36,7 @@ Body = dict[str, Any]
 
 
 def stage_client_blueprint(backend: Backend) -> Blueprint:
-    bp = Blueprint("emulator_stage_client", __name__, url_prefix="/_emulator/stage")
+    bp = Blueprint("emulator_stage_client", __name__, url_prefix="/_emulator")
     actions: dict[str, Callable[[Body], dict[str, Any]]] = {
         "join": lambda body: client_actions.join(backend, _text(body, "token")),
         "leave": lambda body: client_actions.leave(backend, _text(body, "token")),
@@ -46,7 +50,13 @@ def stage_client_blueprint(backend: Backend) -> Blueprint:
         ),
     }
     for name, action in actions.items():
-        bp.add_url_rule(f"/{name}", name, _endpoint(action), methods=["POST"])
+        bp.add_url_rule(f"/stage/{name}", name, _endpoint(action), methods=["POST"])
+    ingest: dict[str, Callable[[Body], dict[str, Any]]] = {
+        "start": lambda body: ingest_client.start(backend, _text(body, "streamKey")),
+        "stop": lambda body: ingest_client.stop(backend, _text(body, "streamKey")),
+    }
+    for name, action in ingest.items():
+        bp.add_url_rule(f"/ingest/{name}", f"ingest_{name}", _endpoint(action), methods=["POST"])
     return bp
 
 

@@ -102,6 +102,11 @@ class ParticipantEventRecord:
     """Order of recording within the region (RegionState.next_sequence)."""
     remote_participant_id: str | None = None
     error_code: str | None = None
+    destination_stage_arn: str | None = None
+    """REPLICATION_STARTED / REPLICATION_STOPPED: the stage the participant is replicated to."""
+    destination_session_id: str | None = None
+    replica: bool = False
+    """The participant (or, on SUBSCRIBE_* events, the remote publisher) is a replica."""
 
 
 @dataclass
@@ -127,6 +132,18 @@ class ParticipantRecord:
     subscriptions: list[str] = field(default_factory=list)
     """Ids of the publishers it is subscribed to, in subscription order."""
     events: list[ParticipantEventRecord] = field(default_factory=list)
+    protocol: str | None = None
+    """RTMP or RTMPS for an ingest configuration's publisher; None (not shown) otherwise."""
+    ingest_configuration_arn: str | None = None
+    """The ingest configuration it publishes for (service/ingest_configurations.py)."""
+    redundant_ingest: bool | None = None
+    replication_type: str = "NONE"
+    """NONE, SOURCE (replicated to another stage) or REPLICA (service/replication.py)."""
+    replication_state: str | None = None
+    """ACTIVE or STOPPED once replication_type is not NONE."""
+    source_stage_arn: str | None = None
+    """A replica's source stage and session."""
+    source_session_id: str | None = None
 
 
 @dataclass
@@ -141,6 +158,78 @@ class StageSessionRecord:
     participants: dict[str, ParticipantRecord] = field(default_factory=dict)
 
 
+@dataclass
+class IngestConfigurationRecord:
+    """An ingest configuration (CreateIngestConfiguration): a stream key that publishes to a
+    stage as one participant. Its state is not kept: it is ACTIVE while that participant
+    publishes (service/ingest_configurations.py)."""
+
+    arn: str
+    name: str
+    ingest_protocol: str
+    insecure_ingest: bool
+    stream_key: str
+    """Secret (the model marks it sensitive): never logged, never put in an error message."""
+    stage_arn: str
+    """The stage it publishes to; empty when associated with none."""
+    participant_id: str
+    user_id: str
+    attributes: dict[str, str] | None
+    redundant_ingest: bool
+    redundant_credentials: list[tuple[str, str]]
+    """(participant id, stream key) of the redundant ingest, when redundant_ingest."""
+    tags: dict[str, str]
+    created_at: datetime
+    sequence: int
+    """Creation order within the region (RegionState.next_sequence); the key List pages by."""
+
+
+@dataclass
+class ReplicationRecord:
+    """A participant replicated from one stage to another (StartParticipantReplication)."""
+
+    source_stage_arn: str
+    participant_id: str
+    source_session_id: str
+    destination_stage_arn: str
+    destination_session_id: str
+    sequence: int
+    """Order of starting within the region (RegionState.next_sequence)."""
+    state: str = "ACTIVE"
+    """ACTIVE until StopParticipantReplication or either side leaves; then STOPPED."""
+
+
+@dataclass
+class CompositionDestinationRecord:
+    """One destination of a composition: its id, its configuration with defaults filled in,
+    and, for an s3 destination, the prefix its recording would go under."""
+
+    destination_id: str
+    configuration: dict[str, Any]
+    recording_prefix: str | None = None
+
+
+@dataclass
+class CompositionRecord:
+    """A composition (StartComposition); its state follows from its times and the clock
+    (service/composition_lifecycle.py)."""
+
+    arn: str
+    stage_arn: str
+    layout: dict[str, Any]
+    destinations: list[CompositionDestinationRecord]
+    tags: dict[str, str]
+    parameters: dict[str, Any]
+    """The request with its defaults filled in (no idempotency token): what a repeated
+    request with the same idempotency token is compared with."""
+    start_time: datetime
+    sequence: int
+    """Creation order within the region (RegionState.next_sequence); the key List pages by."""
+    idempotency_token: str | None = None
+    stopped_at: datetime | None = None
+    """When StopComposition, or DeleteStage of its stage, stopped it."""
+
+
 class Tagged(Protocol):
     """A record the tagging operations can reach: it has an ARN and a tags dict."""
 
@@ -153,6 +242,8 @@ TAGGABLE: dict[str, str] = {
     "public-key": "public_keys",
     "encoder-configuration": "encoder_configurations",
     "storage-configuration": "storage_configurations",
+    "composition": "compositions",
+    "ingest-configuration": "ingest_configurations",
 }
 """ARN resource type -> the RegionState collection (a dict keyed by ARN) holding that type."""
 
@@ -170,6 +261,10 @@ class RegionState:
     """Token ids (participant token `jti`s) revoked by RevokeConnectionToken in this region."""
     encoder_configurations: dict[str, EncoderConfigurationRecord] = field(default_factory=dict)
     storage_configurations: dict[str, StorageConfigurationRecord] = field(default_factory=dict)
+    compositions: dict[str, CompositionRecord] = field(default_factory=dict)
+    ingest_configurations: dict[str, IngestConfigurationRecord] = field(default_factory=dict)
+    replications: list[ReplicationRecord] = field(default_factory=list)
+    """Every participant replication started in this region, stopped ones included."""
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     _sequence: itertools.count[int] = field(
         default_factory=lambda: itertools.count(1), repr=False, compare=False
@@ -178,6 +273,16 @@ class RegionState:
     def next_sequence(self) -> int:
         """The next creation sequence number of this region: increasing, never reused."""
         return next(self._sequence)
+
+    def upcoming_sequence(self) -> int:
+        """The number next_sequence will hand out next, without taking it (snapshot.py)."""
+        upcoming = next(self._sequence)
+        self._sequence = itertools.count(upcoming)
+        return upcoming
+
+    def continue_sequence(self, upcoming: int) -> None:
+        """Make next_sequence go on from `upcoming` (an imported state, snapshot.py)."""
+        self._sequence = itertools.count(upcoming)
 
     def taggable(self, arn: str) -> Tagged | None:
         """The record of this account and region that `arn` names, if its type is taggable.
@@ -214,3 +319,8 @@ class Store:
         """Forget every account and region."""
         with self._lock:
             self._regions = {}
+
+    def replace(self, regions: list[RegionState]) -> None:
+        """Forget every account and region and hold `regions` instead (an import)."""
+        with self._lock:
+            self._regions = {(state.account, state.region): state for state in regions}

@@ -1,16 +1,20 @@
 """Helpers for tests that run an emulator: an in-process live server and a boto3 client.
 
-The project's own tests use these through tests/conftest.py; a pytest plugin can reuse them.
+The project's own tests use these through tests/conftest.py, and users' tests through the
+pytest plugin (emulator/pytest_plugin.py).
 """
 
 from __future__ import annotations
 
 import threading
+from functools import partial
 from types import TracebackType
 from typing import Any
 
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
+
+POLL_INTERVAL = 0.02  # seconds
 
 
 class LiveServer:
@@ -19,7 +23,11 @@ class LiveServer:
     def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # serve_forever notices shutdown() only between polls: its default 0.5 s poll made
+        # every stop() take half a second.
+        self._thread = threading.Thread(
+            target=partial(self._server.serve_forever, poll_interval=POLL_INTERVAL), daemon=True
+        )
         self.url = f"http://{host}:{self._server.server_port}"
 
     def start(self) -> LiveServer:
@@ -54,6 +62,8 @@ def boto3_client(
 
     With validate=False, botocore sends values it would otherwise stop on the client
     (over a maximum, a bad enum or pattern), so the emulator's own validation answers.
+    Other keyword arguments go to botocore's Config; `retries` replaces the default
+    (`max_attempts` 1: one retry of a throttled or 5xx call; `total_max_attempts` 1: none).
     """
     import boto3
     from botocore.config import Config as BotoConfig
@@ -66,7 +76,6 @@ def boto3_client(
         aws_secret_access_key="test",
         config=BotoConfig(
             parameter_validation=validate,
-            retries={"max_attempts": 1, "mode": "standard"},
-            **config,
+            **{"retries": {"max_attempts": 1, "mode": "standard"}, **config},
         ),
     )

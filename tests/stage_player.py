@@ -1,5 +1,6 @@
-"""Playing a stage client in tests: the /_emulator/stage/ endpoints over real HTTP (urllib),
-and self-signed participant tokens as the aws-samples demos build them (ivs-facts.md 1c)."""
+"""Playing a stage client in tests: the /_emulator/stage/ and /_emulator/ingest/ endpoints
+over real HTTP (urllib), and self-signed participant tokens as the aws-samples demos build
+them (ivs-facts.md 1c)."""
 
 from __future__ import annotations
 
@@ -38,8 +39,11 @@ class StagePlayer:
         self.url = url
 
     def post(self, action: str, body: Any) -> Answer:
+        return self.send(f"/_emulator/stage/{action}", body)
+
+    def send(self, path: str, body: Any) -> Answer:
         request = urllib.request.Request(
-            f"{self.url}/_emulator/stage/{action}",
+            f"{self.url}{path}",
             data=body if isinstance(body, bytes) else json.dumps(body).encode(),
             method="POST",
             headers={"Content-Type": "application/json"},
@@ -67,6 +71,13 @@ class StagePlayer:
 
     def unsubscribe(self, token: str, publisher_id: str) -> Answer:
         return self.post("unsubscribe", {"token": token, "publisherId": publisher_id})
+
+    def start_ingest(self, stream_key: str) -> Answer:
+        """An RTMP(S) encoder connects with an ingest configuration's stream key."""
+        return self.send("/_emulator/ingest/start", {"streamKey": stream_key})
+
+    def stop_ingest(self, stream_key: str) -> Answer:
+        return self.send("/_emulator/ingest/stop", {"streamKey": stream_key})
 
 
 def joined(answer: Answer) -> dict[str, Any]:

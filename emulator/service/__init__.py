@@ -7,9 +7,8 @@ like the operation's output. No Flask, no JSON, no HTTP here.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,8 +31,12 @@ class Backend:
     clock: Clock
     ids: IdGenerator
     behaviours: Behaviours
-    paging_secret: bytes = field(default_factory=lambda: os.urandom(32), repr=False)
-    """Key of the HMAC that binds nextToken values to this emulator (service/paging.py)."""
+
+    @property
+    def paging_secret(self) -> bytes:
+        """Key of the HMAC that binds nextToken values to this emulator (service/paging.py);
+        it follows the id generator's seed, re-seeding included (choice C34)."""
+        return self.ids.paging_secret
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,13 @@ Handler = Callable[[Context, Request], Response]
 
 def _handlers() -> dict[str, Handler]:
     from . import (
+        compositions,
         encoder_configurations,
+        ingest_configurations,
         participant_tokens,
         participants,
         public_keys,
+        replication,
         stages,
         storage_configurations,
         tags,
@@ -73,6 +79,9 @@ def _handlers() -> dict[str, Handler]:
         encoder_configurations,
         storage_configurations,
         participants,
+        compositions,
+        ingest_configurations,
+        replication,
     ):
         handlers.update(module.HANDLERS)
     return handlers

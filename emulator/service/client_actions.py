@@ -108,7 +108,7 @@ def join(backend: Backend, token: str) -> dict[str, Any]:
                 f"{stage.arn}; leave first",
             )
         session, participant = live.connect(context, stage, _fresh(context, admitted, token))
-        return _view(stage, session, participant)
+        return participant_view(stage, session, participant)
 
 
 def leave(backend: Backend, token: str) -> dict[str, Any]:
@@ -116,7 +116,7 @@ def leave(backend: Backend, token: str) -> dict[str, Any]:
     with _region(backend, token) as context:
         stage, session, participant = _connected(context, token)
         live.leave(context, stage, session, participant)
-        return _view(stage, session, participant)
+        return participant_view(stage, session, participant)
 
 
 def publish(backend: Backend, token: str) -> dict[str, Any]:
@@ -140,7 +140,7 @@ def publish(backend: Backend, token: str) -> dict[str, Any]:
                 f"participant {participant.participant_id} is already publishing",
             )
         live.start_publishing(context, participant)
-        return _view(stage, session, participant)
+        return participant_view(stage, session, participant)
 
 
 def unpublish(backend: Backend, token: str) -> dict[str, Any]:
@@ -154,7 +154,7 @@ def unpublish(backend: Backend, token: str) -> dict[str, Any]:
                 f"participant {participant.participant_id} is not publishing",
             )
         live.stop_publishing(context, session, participant)
-        return _view(stage, session, participant)
+        return participant_view(stage, session, participant)
 
 
 def subscribe(backend: Backend, token: str, publisher_id: str) -> dict[str, Any]:
@@ -201,8 +201,13 @@ def subscribe(backend: Backend, token: str, publisher_id: str) -> dict[str, Any]
                 "already_subscribed",
                 f"participant {participant.participant_id} is already subscribed to {publisher_id}",
             )
-        live.subscribe(context, participant, publisher_id)
-        return _view(stage, session, participant)
+        live.subscribe(
+            context,
+            participant,
+            publisher_id,
+            remote_replica=publisher.replication_type == live.REPLICA,
+        )
+        return participant_view(stage, session, participant)
 
 
 def unsubscribe(backend: Backend, token: str, publisher_id: str) -> dict[str, Any]:
@@ -216,8 +221,14 @@ def unsubscribe(backend: Backend, token: str, publisher_id: str) -> dict[str, An
                 "not_subscribed",
                 f"participant {participant.participant_id} is not subscribed to {publisher_id}",
             )
-        live.unsubscribe(context, participant, publisher_id)
-        return _view(stage, session, participant)
+        publisher = session.participants.get(publisher_id)
+        live.unsubscribe(
+            context,
+            participant,
+            publisher_id,
+            remote_replica=publisher is not None and publisher.replication_type == live.REPLICA,
+        )
+        return participant_view(stage, session, participant)
 
 
 # -- plumbing -----------------------------------------------------------------------------------
@@ -303,7 +314,7 @@ def _check_publisher_id(participant: ParticipantRecord, publisher_id: str) -> No
         )
 
 
-def _view(
+def participant_view(
     stage: StageRecord, session: StageSessionRecord, participant: ParticipantRecord
 ) -> dict[str, Any]:
     """What an action answers: the participant as GetParticipant has it, and its media."""

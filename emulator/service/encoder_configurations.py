@@ -106,7 +106,7 @@ def list_encoder_configurations(context: Context, request: Request) -> Response:
 def delete_encoder_configuration(context: Context, request: Request) -> Response:
     """Forget the configuration unless something uses it (ConflictException, choice C23)."""
     record = find_encoder_configuration(context, request["arn"])
-    refuse_if_in_use(context.state, record.arn, "Encoder configuration")
+    refuse_if_in_use(context, record.arn, "Encoder configuration")
     del context.state.encoder_configurations[record.arn]
     return {}
 

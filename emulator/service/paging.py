@@ -22,13 +22,13 @@ import binascii
 import hashlib
 import hmac
 import json
-import os
 import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from ..errors import ValidationException
+from ..ids import derived_secret
 from . import Context, Request
 
 TOKEN_VERSION = 1
@@ -70,9 +70,7 @@ def newest_first(items: Iterable[T]) -> list[NewestFirst[T]]:
 def paging_secret(seed: int | None) -> bytes:
     """The HMAC key of nextToken values: derived from the seed when there is one (seeded runs
     issue the same tokens), otherwise 32 random bytes."""
-    if seed is None:
-        return os.urandom(32)
-    return hashlib.sha256(f"ivs-emulator paging secret, seed {seed}".encode()).digest()
+    return derived_secret(seed, "paging secret")
 
 
 def paginate(

@@ -15,6 +15,7 @@ from ..errors import ResourceNotFoundException, ValidationException
 from ..store import ParticipantEventRecord, ParticipantRecord, StageRecord, StageSessionRecord
 from . import Context, Handler, Request, Response
 from . import sessions as live
+from .ingest_configurations import dissociate_publishers
 from .lookups import find_stage
 from .paging import newest_first, paginate
 
@@ -38,29 +39,46 @@ def recording_state(participant: ParticipantRecord) -> str:
 
 
 def summarise_participant(participant: ParticipantRecord) -> dict[str, Any]:
-    """A participant as the ParticipantSummary shape has it (choice C26)."""
-    return {
+    """A participant as the ParticipantSummary shape has it (choice C26); the replication and
+    ingest members only where they apply (choice C54)."""
+    result: dict[str, Any] = {
         "participantId": participant.participant_id,
         "userId": participant.user_id or "",
         "state": participant.state,
         "firstJoinTime": participant.first_join_time,
         "published": participant.published,
         "recordingState": recording_state(participant),
-        "replicationType": "NONE",
+        "replicationType": participant.replication_type,
     }
+    optional = {
+        "replicationState": participant.replication_state,
+        "sourceStageArn": participant.source_stage_arn,
+        "sourceSessionId": participant.source_session_id,
+        "redundantIngest": participant.redundant_ingest,
+        "ingestConfigurationArn": participant.ingest_configuration_arn,
+    }
+    result.update((key, value) for key, value in optional.items() if value is not None)
+    return result
 
 
 def describe_participant(participant: ParticipantRecord) -> dict[str, Any]:
-    """A participant as the Participant shape has it: the summary and its attributes."""
+    """A participant as the Participant shape has it: the summary, its attributes, and the
+    protocol of an ingest configuration's publisher."""
     summary = summarise_participant(participant)
     first = ("participantId", "userId", "state", "firstJoinTime")
     result = {key: summary[key] for key in first}  # the model's member order
     result["attributes"] = dict(participant.attributes or {})
-    result.update((key, value) for key, value in summary.items() if key not in first)
+    result["published"] = summary["published"]
+    result["recordingState"] = summary["recordingState"]
+    if participant.protocol is not None:
+        result["protocol"] = participant.protocol
+    result.update((key, value) for key, value in summary.items() if key not in result)
     return result
 
 
 def describe_event(event: ParticipantEventRecord) -> dict[str, Any]:
+    """An event as the Event shape has it; the replication members where they apply (choice
+    C54)."""
     result: dict[str, Any] = {
         "name": event.name,
         "participantId": event.participant_id,
@@ -70,6 +88,12 @@ def describe_event(event: ParticipantEventRecord) -> dict[str, Any]:
         result["remoteParticipantId"] = event.remote_participant_id
     if event.error_code is not None:
         result["errorCode"] = event.error_code
+    if event.destination_stage_arn is not None:
+        result["destinationStageArn"] = event.destination_stage_arn
+    if event.destination_session_id is not None:
+        result["destinationSessionId"] = event.destination_session_id
+    if event.replica:
+        result["replica"] = True
     return result
 
 
@@ -169,7 +193,8 @@ def list_participant_events(context: Context, request: Request) -> Response:
 def disconnect_participant(context: Context, request: Request) -> Response:
     """Remove the participant from the stage for good (choice C29): it leaves now if
     connected, and its id never joins this stage again. A participant id that never joined
-    any session of the stage is not found."""
+    any session of the stage is not found. An ingest configuration publishing as this
+    participant loses its stageArn (as documented; choice C51)."""
     stage = find_stage(context, request["stageArn"])
     participant_id = request["participantId"]
     if not any(participant_id in session.participants for session in stage.sessions.values()):
@@ -177,6 +202,7 @@ def disconnect_participant(context: Context, request: Request) -> Response:
             f"Participant not found: {participant_id!r} has not joined stage {stage.arn}"
         )
     stage.disconnected_participants[participant_id] = request.get("reason", "")
+    dissociate_publishers(context, stage, participant_id)
     live.remove(context, stage, participant_id)
     return {}
 

@@ -7,6 +7,8 @@ from typing import Any
 from ..arns import account_prefix
 from ..store import StageRecord
 from . import Context, Handler, Request, Response
+from .compositions import stop_stage_compositions
+from .ingest_configurations import dissociate_publishers
 from .lookups import find_stage
 from .paging import paginate
 from .participant_tokens import issue_token
@@ -103,9 +105,13 @@ def list_stages(context: Context, request: Request) -> Response:
 
 def delete_stage(context: Context, request: Request) -> Response:
     """Disconnect everyone on the stage, which ends its session (sessions.close_stage); then
-    forget the stage, its sessions and the tokens issued for it: all are then not found."""
+    forget the stage, its sessions and the tokens issued for it: all are then not found.
+    Its compositions stop (choice C41). Ingest configurations publishing to it lose their
+    stageArn (choice C51)."""
     stage = find_stage(context, request["arn"])
+    dissociate_publishers(context, stage)
     close_stage(context, stage)
+    stop_stage_compositions(context, stage.arn)
     del context.state.stages[stage.arn]
     tokens = context.state.tokens
     for participant_id in [p for p, token in tokens.items() if token.stage_arn == stage.arn]:

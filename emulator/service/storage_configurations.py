@@ -3,7 +3,7 @@ ListStorageConfigurations and DeleteStorageConfiguration.
 
 The emulator has no S3: any bucket name the model's constraints allow is kept as given, and no
 bucket is looked for or written to (choice C22 in contract/README.md). A storage configuration
-that a stage records to, or (later) a composition uses, cannot be deleted (choice C23).
+that a stage records to, or a running composition uses, cannot be deleted (choice C23).
 """
 
 from __future__ import annotations
@@ -80,9 +80,10 @@ def list_storage_configurations(context: Context, request: Request) -> Response:
 
 
 def delete_storage_configuration(context: Context, request: Request) -> Response:
-    """Forget the configuration unless a stage records to it (ConflictException, choice C23)."""
+    """Forget the configuration unless a stage records to it or a composition uses it
+    (ConflictException, choice C23)."""
     record = find_storage_configuration(context, request["arn"])
-    refuse_if_in_use(context.state, record.arn, "Storage configuration")
+    refuse_if_in_use(context, record.arn, "Storage configuration")
     del context.state.storage_configurations[record.arn]
     return {}
 

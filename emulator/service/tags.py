@@ -14,10 +14,13 @@ from ..errors import ResourceNotFoundException, ValidationException
 from ..store import Tagged
 from ..validation import render
 from . import Context, Handler, Request, Response
+from .composition_lifecycle import forget_deleted
 
 
 def find_taggable(context: Context, arn: str) -> Tagged:
-    """The caller's resource with this ARN; other accounts, regions and types are not found."""
+    """The caller's resource with this ARN; other accounts, regions and types are not found,
+    nor compositions deleted by now (choice C41)."""
+    forget_deleted(context.state, context.now)
     record = context.state.taggable(arn)
     if record is None:
         raise ResourceNotFoundException(f"Resource not found: {arn}")

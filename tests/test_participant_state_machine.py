@@ -1,0 +1,955 @@
+"""A Hypothesis state machine drives stage sessions and their participants against a plain model.
+
+Stages live in two scopes (one account, two regions); a third scope (another account) only
+ever revokes. Rules issue participant tokens on live stages (random capabilities, `[]`
+included, and user ids), sign tokens of their own that reuse an issued token's `jti` on a
+stage of the same scope (an imported public key per scope), and play stage clients through
+POST /_emulator/stage/<action>: join, publish, unpublish, subscribe (to a publishing
+participant, a non-publishing one, or one of another session or stage), unsubscribe, leave,
+and the same actions by a token that is not connected. The control plane acts through
+DisconnectParticipant, RevokeConnectionToken (from the token's scope or another) and
+DeleteStage under connected participants; the FixedClock moves on a few seconds now and then
+so that times differ.
+
+The model is plain Python: per stage, its sessions (the last one active while it has no end
+time) and the participant ids DisconnectParticipant removed; per session, its participants in
+first-join order, each with its state, `published`, what it publishes and subscribes to now,
+the token it is connected with, and its events in the order they happened (choices C24 to
+C31 in contract/README.md); per scope, the revoked token ids.
+
+After every step, through the API only (Flask test client, JSON, a SigV4-like Authorization
+header), the emulator must agree with the model: GetStage's and ListStages'
+`activeSessionId` is present exactly while someone is connected; ListStageSessions (every
+page) lists the model's sessions newest first, at most one without `endTime` and that one the
+stage's `activeSessionId`, `endTime` exactly on ended sessions; ListParticipants (every page)
+lists the model's participants with their states; ListParticipantEvents (every page) lists
+each participant's events newest first, `*_ERROR` events carrying the error code the model
+predicts; no participant that DisconnectParticipant removed or whose token was revoked is
+CONNECTED. A deleted stage's sessions are gone (ResourceNotFoundException).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from flask.testing import FlaskClient
+from hypothesis import event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from werkzeug.test import TestResponse
+
+from emulator import Config, create_app
+from emulator.clock import FixedClock
+from tests.conftest import START
+from tests.stage_player import public_pem, self_signed_token
+from tests.strategies import CONTRACT
+
+Scope = tuple[str, str]
+T = TypeVar("T")
+STAGE_SCOPES: list[Scope] = [("111111111111", "us-east-1"), ("111111111111", "eu-west-1")]
+OUTSIDER: Scope = ("222222222222", "us-east-1")
+"""A scope that has no stages: its revocations concern none of the machine's tokens."""
+
+CONNECTED = "CONNECTED"
+DISCONNECTED = "DISCONNECTED"
+BOTH = ["PUBLISH", "SUBSCRIBE"]
+SESSION_ID = re.compile(r"st-[A-Za-z0-9]{13}")
+MAX_LIVE_STAGES = 3
+MAX_WELCOME_TOKENS = 4
+THOROUGH_EVERY = 8
+SIGNING_KEY = ec.generate_private_key(ec.SECP384R1())
+
+capability_lists = st.none() | st.lists(st.sampled_from(BOTH), unique=True, max_size=2)
+user_ids = (
+    st.none() | st.sampled_from(["", "alice", "bob"]) | st.text(string.ascii_letters, max_size=6)
+)
+reasons = st.none() | st.text(string.ascii_letters + " ", max_size=12)
+FILTERED_MEMBER = {
+    "filterByUserId": "userId",
+    "filterByPublished": "published",
+    "filterByState": "state",
+    "filterByRecordingState": "recordingState",
+}
+CLIENT_ACTIONS = ["publish", "unpublish", "subscribe", "unsubscribe", "leave"]
+
+
+def stamp(moment: datetime) -> str:
+    """A time as the API writes it (choice C10)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def short(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def authorization(scope: Scope) -> str:
+    account, region = scope
+    return (
+        f"AWS4-HMAC-SHA256 Credential={account}/20260101/{region}/ivs/aws4_request, "
+        "SignedHeaders=host, Signature=x"
+    )
+
+
+# -- the model ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class Token:
+    """A participant token the machine holds: issued by the emulator or signed by the machine."""
+
+    number: int
+    """Its place among the machine's tokens, to tell apart two tokens with one id."""
+    text: str
+    participant_id: str
+    stage_arn: str
+    scope: Scope
+    user_id: str | None
+    can_publish: bool
+    can_subscribe: bool
+    self_signed: bool
+
+    def __repr__(self) -> str:
+        how = "self-signed" if self.self_signed else "issued"
+        can = "".join(c for c, ok in (("P", self.can_publish), ("S", self.can_subscribe)) if ok)
+        return (
+            f"<token #{self.number} {how} {self.participant_id} on {short(self.stage_arn)}, "
+            f"capabilities {can or '-'}, userId {self.user_id!r}>"
+        )
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    participant_id: str
+    time: datetime
+    remote: str | None = None
+    error: str | None = None
+
+    def view(self) -> dict[str, Any]:
+        """As ListParticipantEvents lists it (C26: remoteParticipantId and errorCode only when
+        they apply)."""
+        result: dict[str, Any] = {
+            "name": self.name,
+            "participantId": self.participant_id,
+            "eventTime": stamp(self.time),
+        }
+        if self.remote is not None:
+            result["remoteParticipantId"] = self.remote
+        if self.error is not None:
+            result["errorCode"] = self.error
+        return result
+
+
+@dataclass(repr=False)
+class Participant:
+    participant_id: str
+    first_join_time: datetime
+    recorded: bool
+    token: Token
+    """The token it is connected (or was last connected) with."""
+    state: str = CONNECTED
+    published: bool = False
+    publishing: bool = False
+    subscriptions: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    """In the order they happened."""
+
+    @property
+    def recording_state(self) -> str:
+        if not self.recorded:
+            return "DISABLED"
+        return "ACTIVE" if self.publishing else "STOPPED"
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "participantId": self.participant_id,
+            "userId": self.token.user_id or "",
+            "state": self.state,
+            "firstJoinTime": stamp(self.first_join_time),
+            "published": self.published,
+            "recordingState": self.recording_state,
+            "replicationType": "NONE",
+        }
+
+    def view(self) -> dict[str, Any]:
+        """As GetParticipant has it."""
+        return {**self.summary(), "attributes": {}}
+
+    def __repr__(self) -> str:
+        return f"<participant {self.participant_id} {self.state} with token #{self.token.number}>"
+
+
+@dataclass(repr=False)
+class Session:
+    session_id: str
+    start_time: datetime
+    end_time: datetime | None = None
+    participants: dict[str, Participant] = field(default_factory=dict)
+    """In first-join order."""
+
+    def view(self) -> dict[str, Any]:
+        result = {"sessionId": self.session_id, "startTime": stamp(self.start_time)}
+        if self.end_time is not None:
+            result["endTime"] = stamp(self.end_time)
+        return result
+
+    def __repr__(self) -> str:
+        return f"<session {self.session_id}{' ended' if self.end_time else ''}>"
+
+
+@dataclass(repr=False)
+class Stage:
+    arn: str
+    scope: Scope
+    endpoints: dict[str, str]
+    recorded: bool
+    live: bool = True
+    sessions: list[Session] = field(default_factory=list)
+    """Oldest first."""
+    disconnected: set[str] = field(default_factory=set)
+    """Participant ids DisconnectParticipant removed from the stage for good."""
+
+    @property
+    def active(self) -> Session | None:
+        last = self.sessions[-1] if self.sessions else None
+        return last if last is not None and last.end_time is None else None
+
+    def connected(self, participant_id: str) -> Participant | None:
+        session = self.active
+        found = None if session is None else session.participants.get(participant_id)
+        return found if found is not None and found.state == CONNECTED else None
+
+    def __repr__(self) -> str:
+        return f"<stage {short(self.arn)}{'' if self.live else ' deleted'}>"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+
+
+# -- the machine ----------------------------------------------------------------------------
+
+
+class StageSessions(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = FixedClock(START)
+        self.client: FlaskClient = create_app(
+            Config(), clock=self.clock, contract=CONTRACT
+        ).test_client()
+        self.stages: list[Stage] = []
+        self.tokens: list[Token] = []
+        self.tried: set[tuple[str, ...]] = set()
+        """Refusals already checked in the same situation: not worth repeating."""
+        self.recorded = 0
+        self.checks = 0
+        """How many times the invariants ran."""
+        self.settled: set[str] = set()
+        """Deleted stages' ARNs and ended sessions' ids, checked since they got so."""
+        """How many events the model has recorded."""
+        self.seen_by: dict[str, int] = {}
+        """How many events there were when a rule that changes nothing last ran."""
+        self.issued_ids: list[str] = []
+        """In the order they were issued: every choice the machine draws from is in an order
+        that does not depend on the emulator's random ids, so that examples replay."""
+        self.revoked: dict[Scope, set[str]] = {scope: set() for scope in [*STAGE_SCOPES, OUTSIDER]}
+        self.storage: dict[Scope, str] = {}
+        self.keys: dict[Scope, str] = {}
+        for scope in STAGE_SCOPES:
+            self.storage[scope] = self.ok(
+                scope, "CreateStorageConfiguration", {"s3": {"bucketName": "recordings"}}
+            )["storageConfiguration"]["arn"]
+            self.keys[scope] = self.ok(
+                scope, "ImportPublicKey", {"publicKeyMaterial": public_pem(SIGNING_KEY)}
+            )["publicKey"]["arn"]
+
+    # -- plumbing ---------------------------------------------------------------------
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def call(self, scope: Scope, operation: str, body: dict[str, Any]) -> TestResponse:
+        op = CONTRACT.operations[operation]
+        return self.client.open(
+            op.uri,
+            method=op.method,
+            data=json.dumps(body),
+            content_type="application/json",
+            headers={"Authorization": authorization(scope)},
+        )
+
+    def ok(self, scope: Scope, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.call(scope, operation, body)
+        assert response.status_code == 200, (operation, body, response.get_data(as_text=True))
+        result: dict[str, Any] = response.get_json()
+        return result
+
+    def not_found(self, scope: Scope, operation: str, body: dict[str, Any]) -> None:
+        response = self.call(scope, operation, body)
+        assert (response.status_code, response.headers.get("x-amzn-ErrorType")) == (
+            404,
+            "ResourceNotFoundException",
+        ), (operation, body, response.get_data(as_text=True))
+
+    def every_page(
+        self, scope: Scope, operation: str, request: dict[str, Any], key: str
+    ) -> list[dict[str, Any]]:
+        """Every item of a listing, following nextToken; it must stop."""
+        listed: list[dict[str, Any]] = []
+        for _ in range(200):
+            page = self.ok(scope, operation, request)
+            assert len(page[key]) <= request.get("maxResults", 50), (operation, page)
+            listed += page[key]
+            if "nextToken" not in page:
+                return listed
+            request = {**request, "nextToken": page["nextToken"]}
+        raise AssertionError(f"{operation} never stopped giving a nextToken: {request}")
+
+    def act(self, action: str, token: Token, publisher_id: str | None = None) -> Answer:
+        body: dict[str, Any] = {"token": token.text}
+        if publisher_id is not None:
+            body["publisherId"] = publisher_id
+        response = self.client.post(
+            f"/_emulator/stage/{action}", data=json.dumps(body), content_type="application/json"
+        )
+        answer = Answer(response.status_code, response.get_json())
+        event(f"{action}: {answer.status} {answer.body.get('error', '')}".rstrip())
+        return answer
+
+    @staticmethod
+    def refused(answer: Answer, status: int, error: str) -> None:
+        assert (answer.status, answer.body.get("error")) == (status, error), answer
+        assert set(answer.body) == {"error", "reason"}, answer
+        assert isinstance(answer.body["reason"], str) and answer.body["reason"], answer
+
+    @staticmethod
+    def served(answer: Answer, stage: Stage, session: Session, participant: Participant) -> None:
+        """A successful action answers the participant as the model has it after the action."""
+        assert answer.status == 200, answer
+        assert answer.body == {
+            "stageArn": stage.arn,
+            "session": session.view(),
+            "participant": participant.view(),
+            "publishing": participant.publishing,
+            "subscriptions": participant.subscriptions,
+        }
+
+    def live_stages(self) -> list[Stage]:
+        return [stage for stage in self.stages if stage.live]
+
+    def stage_of(self, token: Token) -> Stage:
+        return next(stage for stage in self.stages if stage.arn == token.stage_arn)
+
+    def connected(self) -> list[tuple[Stage, Session, Participant]]:
+        """Everyone connected now, with their stage and session."""
+        found = []
+        for stage in self.live_stages():
+            session = stage.active
+            if session is not None:
+                found += [
+                    (stage, session, p)
+                    for p in session.participants.values()
+                    if p.state == CONNECTED
+                ]
+        return found
+
+    def connected_with(self, token: Token) -> Participant | None:
+        """The participant connected with exactly this token, if any."""
+        participant = self.stage_of(token).connected(token.participant_id)
+        return participant if participant is not None and participant.token == token else None
+
+    def few_welcome_tokens(self) -> bool:
+        """Whether another token is worth having: repeated issuing alone makes no progress."""
+        return sum(self.may_join(token) for token in self.tokens) < MAX_WELCOME_TOKENS
+
+    def staged(self) -> list[Stage]:
+        """Live stages that have had a session."""
+        return [stage for stage in self.live_stages() if stage.sessions]
+
+    def in_session(self) -> list[Stage]:
+        """Live stages with a session in progress."""
+        return [stage for stage in self.live_stages() if stage.active is not None]
+
+    def forgeable(self) -> list[tuple[str, Stage]]:
+        """(jti, stage): an issued token's id and a live stage of the token's scope."""
+        ids = dict.fromkeys((token.participant_id, token.scope) for token in self.tokens)
+        return [(jti, s) for jti, scope in ids for s in self.live_stages() if s.scope == scope]
+
+    def sessions_of_live_stages(self) -> list[tuple[Stage, Session]]:
+        return [(stage, session) for stage in self.live_stages() for session in stage.sessions]
+
+    @staticmethod
+    def mostly(data: st.DataObject, preferred: list[T], anything: list[T], label: str) -> T:
+        """One of `preferred` three times in four (when there is one), else one of `anything`."""
+        if preferred and data.draw(st.integers(0, 3), label=f"{label}: preferred") > 0:
+            return data.draw(st.sampled_from(preferred), label=label)
+        return data.draw(st.sampled_from(anything), label=label)
+
+    def record(self, participant: Participant, name: str, **details: str) -> None:
+        participant.events.append(Event(name, participant.participant_id, self.now, **details))
+        self.recorded += 1
+
+    def events_since(self, rule_name: str) -> bool:
+        """Whether events were recorded since the rule last ran (`ran`): a rule
+        that changes nothing by itself is worth running again only after something else did."""
+        return self.seen_by.get(rule_name) != self.recorded
+
+    def ran(self, rule_name: str) -> None:
+        self.seen_by[rule_name] = self.recorded
+
+    # -- the model's session rules (C24) -------------------------------------------------
+    def end_subscription(self, subscriber: Participant, publisher_id: str) -> None:
+        subscriber.subscriptions.remove(publisher_id)
+        self.record(subscriber, "SUBSCRIBE_STOPPED", remote=publisher_id)
+
+    def end_publishing(self, session: Session, publisher: Participant) -> None:
+        """A publisher that stops ends every subscription to it."""
+        publisher.publishing = False
+        self.record(publisher, "PUBLISH_STOPPED")
+        for subscriber in session.participants.values():
+            if publisher.participant_id in subscriber.subscriptions:
+                event("model: a publisher stops under subscribers")
+                self.end_subscription(subscriber, publisher.participant_id)
+
+    def leave_session(self, session: Session, participant: Participant) -> None:
+        """Own subscriptions stop, then publishing, then LEFT; the last one out ends it."""
+        for publisher_id in list(participant.subscriptions):
+            self.end_subscription(participant, publisher_id)
+        if participant.publishing:
+            self.end_publishing(session, participant)
+        participant.state = DISCONNECTED
+        self.record(participant, "LEFT")
+        if all(p.state == DISCONNECTED for p in session.participants.values()):
+            session.end_time = self.now
+
+    def remove(self, stage: Stage, participant_id: str) -> None:
+        """The control plane disconnects the participant if it is connected."""
+        session = stage.active
+        participant = stage.connected(participant_id)
+        if session is not None and participant is not None:
+            event("model: the control plane removes a connected participant")
+            self.leave_session(session, participant)
+
+    # -- rules: stages and tokens ----------------------------------------------------------
+    def new_stage(self, scope: Scope, recorded: bool) -> Stage:
+        request: dict[str, Any] = {}
+        if recorded:
+            request["autoParticipantRecordingConfiguration"] = {
+                "storageConfigurationArn": self.storage[scope]
+            }
+        created = self.ok(scope, "CreateStage", request)["stage"]
+        assert "activeSessionId" not in created
+        stage = Stage(created["arn"], scope, created["endpoints"], recorded)
+        self.stages.append(stage)
+        return stage
+
+    def issue(self, stage: Stage, capabilities: list[str] | None, user_id: str | None) -> None:
+        request: dict[str, Any] = {"stageArn": stage.arn}
+        if capabilities is not None:
+            request["capabilities"] = capabilities
+        if user_id is not None:
+            request["userId"] = user_id
+        issued = self.ok(stage.scope, "CreateParticipantToken", request)["participantToken"]
+        granted = BOTH if capabilities is None else capabilities
+        assert sorted(issued["capabilities"]) == sorted(granted), issued
+        assert issued["participantId"] not in self.issued_ids, "a participant id issued twice"
+        self.issued_ids.append(issued["participantId"])
+        self.tokens.append(
+            Token(
+                number=len(self.tokens),
+                text=issued["token"],
+                participant_id=issued["participantId"],
+                stage_arn=stage.arn,
+                scope=stage.scope,
+                user_id=user_id,
+                can_publish="PUBLISH" in granted,
+                can_subscribe="SUBSCRIBE" in granted,
+                self_signed=False,
+            )
+        )
+
+    @initialize(
+        scope=st.sampled_from(STAGE_SCOPES),
+        recorded=st.booleans(),
+        people=st.lists(
+            st.tuples(capability_lists, user_ids, st.sampled_from(["idle", "join", "publish"])),
+            min_size=2,
+            max_size=4,
+        ),
+    )
+    def a_stage_with_people(
+        self,
+        scope: Scope,
+        recorded: bool,
+        people: list[tuple[list[str] | None, str | None, str]],
+    ) -> None:
+        """A stage with tokens, some joined and publishing already (as the rules would do it),
+        so that examples soon get to subscriptions and what ends them."""
+        stage = self.new_stage(scope, recorded)
+        for capabilities, user_id, _ in people:
+            self.issue(stage, capabilities, user_id)
+        for token, (_, _, doing) in zip(self.tokens, people, strict=True):
+            if doing != "idle":
+                self.try_to_join(token)
+            participant = stage.connected(token.participant_id)
+            if doing == "publish" and participant is not None and stage.active is not None:
+                self.try_to_publish(stage, stage.active, participant)
+
+    @precondition(lambda self: len(self.live_stages()) < MAX_LIVE_STAGES)
+    @rule(scope=st.sampled_from(STAGE_SCOPES), recorded=st.booleans())
+    def create_stage(self, scope: Scope, recorded: bool) -> None:
+        self.new_stage(scope, recorded)
+
+    @precondition(lambda self: bool(self.live_stages()) and self.few_welcome_tokens())
+    @rule(data=st.data(), capabilities=capability_lists, user_id=user_ids)
+    def issue_a_token(
+        self, data: st.DataObject, capabilities: list[str] | None, user_id: str | None
+    ) -> None:
+        stage = data.draw(st.sampled_from(self.live_stages()), label="stage")
+        self.issue(stage, capabilities, user_id)
+
+    @precondition(lambda self: bool(self.forgeable()) and self.few_welcome_tokens())
+    @rule(
+        data=st.data(),
+        allow_publish=st.booleans(),
+        allow_subscribe=st.booleans(),
+        user_id=user_ids,
+    )
+    def sign_a_token_with_an_issued_id(
+        self, data: st.DataObject, allow_publish: bool, allow_subscribe: bool, user_id: str | None
+    ) -> None:
+        """A self-signed token reusing an issued token's jti, on its stage or another stage of
+        its scope: a rejoin with other claims, another token than the connected one, or the
+        same participant id on another stage (C29, C30)."""
+        jti, stage = data.draw(st.sampled_from(self.forgeable()), label="jti and stage")
+        claims: dict[str, Any] = {} if user_id is None else {"user_id": user_id}
+        text = self_signed_token(
+            SIGNING_KEY,
+            self.keys[stage.scope],
+            {"arn": stage.arn, "endpoints": stage.endpoints},
+            jti,
+            int(self.now.timestamp()),
+            allow_publish=allow_publish,
+            allow_subscribe=allow_subscribe,
+            **claims,
+        )
+        self.tokens.append(
+            Token(
+                number=len(self.tokens),
+                text=text,
+                participant_id=jti,
+                stage_arn=stage.arn,
+                scope=stage.scope,
+                user_id=user_id,
+                can_publish=allow_publish,
+                can_subscribe=allow_subscribe,
+                self_signed=True,
+            )
+        )
+
+    @precondition(lambda self: self.events_since("time_passes"))
+    @rule(seconds=st.integers(1, 3))
+    def time_passes(self, seconds: int) -> None:
+        self.clock.advance(seconds)
+        self.ran("time_passes")
+
+    # -- rules: stage clients --------------------------------------------------------------
+    @precondition(lambda self: any(self.may_join(token) for token in self.tokens))
+    @rule(data=st.data())
+    def join(self, data: st.DataObject) -> None:
+        """The first join starts a session; a rejoin in the same session reuses the
+        participant's record and takes the new token's claims."""
+        welcome = [token for token in self.tokens if self.may_join(token)]
+        self.try_to_join(data.draw(st.sampled_from(welcome), label="token"))
+
+    @precondition(lambda self: bool(self.untried_refusals()))
+    @rule(data=st.data())
+    def join_with_a_token_the_stage_refuses(self, data: st.DataObject) -> None:
+        """Refused on a deleted stage, after DisconnectParticipant, with a revoked token, or
+        while connected already; a refused join records nothing."""
+        token = data.draw(st.sampled_from(self.untried_refusals()), label="token")
+        self.try_to_join(token)
+
+    def join_refusal(self, token: Token) -> tuple[int, str] | None:
+        """The status and error a join with this token gets, None when it joins."""
+        stage, jti = self.stage_of(token), token.participant_id
+        if not stage.live:
+            return 403, "stage_not_found"
+        if jti in stage.disconnected:
+            return 403, "participant_disconnected"
+        if jti in self.revoked[token.scope]:
+            return 403, "token_revoked"
+        if stage.connected(jti) is not None:
+            return 409, "already_joined"
+        return None
+
+    def untried_refusals(self) -> list[Token]:
+        """Tokens a join refuses, for a reason not tried with that token yet (a refusal that
+        was checked once and changes nothing is not worth the steps)."""
+        return [
+            token
+            for token in self.tokens
+            if (refusal := self.join_refusal(token)) is not None
+            and ("join", refusal[1], str(token.self_signed)) not in self.tried
+        ]
+
+    def may_join(self, token: Token) -> bool:
+        return self.join_refusal(token) is None
+
+    def try_to_join(self, token: Token) -> None:
+        stage = self.stage_of(token)
+        jti = token.participant_id
+        answer = self.act("join", token)
+        refusal = self.join_refusal(token)
+        if refusal is not None:
+            self.tried.add(("join", refusal[1], str(token.self_signed)))
+            return self.refused(answer, *refusal)
+        session = stage.active
+        if session is None:
+            assert answer.status == 200, answer
+            session_id = answer.body["session"]["sessionId"]
+            assert SESSION_ID.fullmatch(session_id), session_id
+            assert session_id not in {s.session_id for s in stage.sessions}
+            if stage.sessions:
+                event("model: a later session on the same stage")
+            session = Session(session_id, self.now)
+            stage.sessions.append(session)
+        participant = session.participants.get(jti)
+        if participant is None:
+            participant = Participant(jti, self.now, stage.recorded, token)
+            session.participants[jti] = participant
+        else:
+            event("model: a rejoin in the same session")
+            participant.token = token
+            participant.recorded = stage.recorded
+            participant.state = CONNECTED
+        self.record(participant, "JOINED")
+        self.served(answer, stage, session, participant)
+
+    @precondition(lambda self: bool(self.connected()))
+    @rule(data=st.data())
+    def publish(self, data: st.DataObject) -> None:
+        stage, session, participant = data.draw(st.sampled_from(self.connected()), label="who")
+        self.try_to_publish(stage, session, participant)
+
+    def try_to_publish(self, stage: Stage, session: Session, participant: Participant) -> None:
+        answer = self.act("publish", participant.token)
+        if not participant.token.can_publish:
+            self.record(participant, "PUBLISH_ERROR", error="INSUFFICIENT_CAPABILITIES")
+            return self.refused(answer, 403, "insufficient_capabilities")
+        if participant.publishing:
+            return self.refused(answer, 409, "already_publishing")
+        participant.publishing = participant.published = True
+        self.record(participant, "PUBLISH_STARTED")
+        self.served(answer, stage, session, participant)
+
+    @precondition(lambda self: bool(self.connected()))
+    @rule(data=st.data())
+    def unpublish(self, data: st.DataObject) -> None:
+        publishing = [seat for seat in self.connected() if seat[2].publishing]
+        stage, session, participant = self.mostly(data, publishing, self.connected(), "who")
+        answer = self.act("unpublish", participant.token)
+        if not participant.publishing:
+            return self.refused(answer, 409, "not_publishing")
+        self.end_publishing(session, participant)
+        self.served(answer, stage, session, participant)
+
+    def publisher_for(self, data: st.DataObject, session: Session, subscriber: Participant) -> str:
+        """Mostly someone else of the subscriber's session (publishing or not, connected or
+        not), else any participant id the machine knows (another session's or stage's)."""
+        me = subscriber.participant_id
+        near = [pid for pid in session.participants if pid != me]
+        publishing = [pid for pid in near if session.participants[pid].publishing]
+        anyone = [pid for pid in self.issued_ids if pid != me]
+        return self.mostly(data, publishing, near or anyone, "publisherId")
+
+    @precondition(lambda self: bool(self.connected()) and len(self.issued_ids) > 1)
+    @rule(data=st.data())
+    def subscribe(self, data: st.DataObject) -> None:
+        """Mostly someone with another participant publishing in its session."""
+        audience = [
+            (stage, session, p)
+            for stage, session, p in self.connected()
+            if any(other.publishing and other is not p for other in session.participants.values())
+        ]
+        stage, session, subscriber = self.mostly(data, audience, self.connected(), "who")
+        publisher_id = self.publisher_for(data, session, subscriber)
+        answer = self.act("subscribe", subscriber.token, publisher_id)
+        publisher = session.participants.get(publisher_id)
+        if not subscriber.token.can_subscribe:
+            self.record(
+                subscriber,
+                "SUBSCRIBE_ERROR",
+                remote=publisher_id,
+                error="INSUFFICIENT_CAPABILITIES",
+            )
+            return self.refused(answer, 403, "insufficient_capabilities")
+        if publisher is None or publisher.state != CONNECTED or not publisher.publishing:
+            self.record(
+                subscriber, "SUBSCRIBE_ERROR", remote=publisher_id, error="PUBLISHER_NOT_FOUND"
+            )
+            return self.refused(answer, 404, "publisher_not_found")
+        if publisher_id in subscriber.subscriptions:
+            return self.refused(answer, 409, "already_subscribed")
+        subscriber.subscriptions.append(publisher_id)
+        self.record(subscriber, "SUBSCRIBE_STARTED", remote=publisher_id)
+        self.served(answer, stage, session, subscriber)
+
+    @precondition(lambda self: bool(self.connected()) and len(self.issued_ids) > 1)
+    @rule(data=st.data())
+    def unsubscribe(self, data: st.DataObject) -> None:
+        subscribing = [seat for seat in self.connected() if seat[2].subscriptions]
+        stage, session, subscriber = self.mostly(data, subscribing, self.connected(), "who")
+        me = subscriber.participant_id
+        anyone = [pid for pid in self.issued_ids if pid != me]
+        publisher_id = self.mostly(data, subscriber.subscriptions, anyone, "publisherId")
+        answer = self.act("unsubscribe", subscriber.token, publisher_id)
+        if publisher_id not in subscriber.subscriptions:
+            return self.refused(answer, 409, "not_subscribed")
+        self.end_subscription(subscriber, publisher_id)
+        self.served(answer, stage, session, subscriber)
+
+    @precondition(lambda self: bool(self.connected()))
+    @rule(data=st.data())
+    def leave(self, data: st.DataObject) -> None:
+        stage, session, participant = data.draw(st.sampled_from(self.connected()), label="who")
+        answer = self.act("leave", participant.token)
+        self.leave_session(session, participant)
+        self.served(answer, stage, session, participant)
+
+    def idle_situation(self, token: Token) -> str:
+        """Why a token is not the one connected: what decides the refusal of its actions."""
+        stage = self.stage_of(token)
+        if not stage.live:
+            return "its stage is deleted"
+        if stage.connected(token.participant_id) is not None:
+            return "another token of its id is connected"
+        if any(token.participant_id in session.participants for session in stage.sessions):
+            return "its id has left"
+        return "its id never joined"
+
+    def untried_idle_actions(self) -> list[tuple[Token, str]]:
+        """(token, action) of tokens that are not connected, in a situation not tried yet with
+        that action."""
+        return [
+            (token, action)
+            for token in self.tokens
+            if self.connected_with(token) is None
+            for action in CLIENT_ACTIONS
+            if (action, self.idle_situation(token)) not in self.tried
+        ]
+
+    @precondition(lambda self: bool(self.untried_idle_actions()))
+    @rule(data=st.data())
+    def act_with_a_token_that_is_not_connected(self, data: st.DataObject) -> None:
+        """Actions other than join need the very token the participant is connected with:
+        another token of a connected participant id is token_mismatch, else not_joined."""
+        token, action = data.draw(st.sampled_from(self.untried_idle_actions()), label="act")
+        publisher_id = None
+        if action in ("subscribe", "unsubscribe"):
+            others = [pid for pid in self.issued_ids if pid != token.participant_id]
+            publisher_id = data.draw(st.sampled_from(others or ["someone-else"]), label="pub")
+        answer = self.act(action, token, publisher_id)
+        situation = self.idle_situation(token)
+        self.tried.add((action, situation))
+        if situation == "another token of its id is connected":
+            return self.refused(answer, 403, "token_mismatch")
+        self.refused(answer, 409, "not_joined")
+
+    # -- rules: the control plane ----------------------------------------------------------
+    @precondition(lambda self: bool(self.connected()))
+    @rule(data=st.data(), reason=reasons)
+    def disconnect_participant(self, data: st.DataObject, reason: str | None) -> None:
+        """Mostly someone connected; else someone who joined the stage and left, or any
+        participant id, which is not found when it never joined one of the stage's sessions."""
+        if data.draw(st.integers(0, 3), label="someone connected") > 0:
+            stage, _, participant = data.draw(st.sampled_from(self.connected()), label="who")
+            jti = participant.participant_id
+        else:
+            stage = data.draw(st.sampled_from(self.staged()), label="stage")
+            joined = list(
+                dict.fromkeys(jti for session in stage.sessions for jti in session.participants)
+            )
+            jti = self.mostly(data, joined, self.issued_ids, "participantId")
+        request: dict[str, Any] = {"stageArn": stage.arn, "participantId": jti}
+        if reason is not None:
+            request["reason"] = reason
+        if not any(jti in session.participants for session in stage.sessions):
+            return self.not_found(stage.scope, "DisconnectParticipant", request)
+        assert self.ok(stage.scope, "DisconnectParticipant", request) == {}
+        stage.disconnected.add(jti)
+        self.remove(stage, jti)
+
+    @precondition(lambda self: bool(self.connected()))
+    @rule(data=st.data(), elsewhere=st.sampled_from([None, *STAGE_SCOPES, OUTSIDER]))
+    def revoke_connection_token(self, data: st.DataObject, elsewhere: Scope | None) -> None:
+        """Mostly a connected participant's token; from its own scope (`elsewhere` None) or
+        from any scope: only its own disconnects it and bars its id there."""
+        holders = [participant.token for _, _, participant in self.connected()]
+        token = self.mostly(data, holders, self.tokens, "token")
+        caller = token.scope if elsewhere is None else elsewhere
+        jti = token.participant_id
+        assert self.ok(caller, "RevokeConnectionToken", {"tokenId": jti}) == {}
+        self.revoked[caller].add(jti)
+        for stage in self.live_stages():
+            if stage.scope == caller:
+                self.remove(stage, jti)
+
+    def busy_stages(self) -> list[Stage]:
+        """Live stages where a publisher and someone else are connected."""
+        return [
+            stage
+            for stage in self.in_session()
+            if (session := stage.active) is not None
+            and any(p.publishing for p in session.participants.values())
+            and sum(p.state == CONNECTED for p in session.participants.values()) > 1
+        ]
+
+    @precondition(lambda self: bool(self.busy_stages()))
+    @rule(data=st.data())
+    def delete_stage_under_participants(self, data: st.DataObject) -> None:
+        """Everyone connected leaves first, which ends the session; then the stage is gone.
+        Only busy stages are deleted: an idle stage's deletion is the stage machine's."""
+        stage = data.draw(st.sampled_from(self.busy_stages()), label="stage")
+        session = stage.active
+        assert session is not None
+        subscribed = any(p.subscriptions for p in session.participants.values())
+        event(f"model: a stage deleted under participants{' with subscriptions' * subscribed}")
+        assert self.ok(stage.scope, "DeleteStage", {"arn": stage.arn}) == {}
+        for participant in list(session.participants.values()):
+            if participant.state == CONNECTED:
+                self.leave_session(session, participant)
+        stage.live = False
+
+    # -- rules: reading --------------------------------------------------------------------
+    @precondition(
+        lambda self: bool(self.sessions_of_live_stages()) and self.events_since("read_a_session")
+    )
+    @rule(
+        data=st.data(), name=st.sampled_from(sorted(FILTERED_MEMBER)), page_size=st.integers(1, 3)
+    )
+    def read_a_session(self, data: st.DataObject, name: str, page_size: int) -> None:
+        """GetStageSession, GetParticipant, and ListParticipants with one filter (C27)."""
+        self.ran("read_a_session")
+        stage, session = data.draw(st.sampled_from(self.sessions_of_live_stages()), label="in")
+        where = {"stageArn": stage.arn, "sessionId": session.session_id}
+        got = self.ok(stage.scope, "GetStageSession", where)["stageSession"]
+        assert got == session.view()
+        participant = data.draw(st.sampled_from(list(session.participants.values())), label="p")
+        request = {**where, "participantId": participant.participant_id}
+        assert self.ok(stage.scope, "GetParticipant", request)["participant"] == participant.view()
+        values: dict[str, st.SearchStrategy[Any]] = {
+            "filterByUserId": st.sampled_from(
+                sorted({p.token.user_id or "" for p in session.participants.values()})
+            )
+            | user_ids.map(lambda user_id: user_id or ""),
+            "filterByPublished": st.booleans(),
+            "filterByState": st.sampled_from([CONNECTED, DISCONNECTED]),
+            "filterByRecordingState": st.sampled_from(["STOPPED", "ACTIVE"]),
+        }
+        value = data.draw(values[name], label=name)
+        request = {**where, name: value, "maxResults": page_size}
+        listed = self.every_page(stage.scope, "ListParticipants", request, "participants")
+        expected = [
+            p.summary()
+            for p in session.participants.values()
+            if p.summary()[FILTERED_MEMBER[name]] == value
+        ]
+        assert listed == expected, (name, value)
+
+    def teardown(self) -> None:
+        """What the example got to, for --hypothesis-show-statistics."""
+        events = Counter(
+            event.name
+            for stage in self.stages
+            for session in stage.sessions
+            for participant in session.participants.values()
+            for event in participant.events
+        )
+        for name in ("JOINED", "PUBLISH_STARTED", "SUBSCRIBE_STARTED", "SUBSCRIBE_STOPPED"):
+            count = events[name]
+            event(f"example: {name} x {'0' if not count else '1-2' if count < 3 else '3+'}")
+
+    # -- invariants ----------------------------------------------------------------------------
+    @invariant()
+    def active_session_ids_show_exactly_while_someone_is_connected(self) -> None:
+        for scope in STAGE_SCOPES:
+            listed = {s["arn"]: s for s in self.every_page(scope, "ListStages", {}, "stages")}
+            expected = [stage for stage in self.live_stages() if stage.scope == scope]
+            assert sorted(listed) == sorted(stage.arn for stage in expected)
+            for stage in expected:
+                active = stage.active
+                summary = listed[stage.arn]
+                got = self.ok(scope, "GetStage", {"arn": stage.arn})["stage"]
+                if active is None:
+                    assert "activeSessionId" not in got and "activeSessionId" not in summary
+                else:
+                    assert any(p.state == CONNECTED for p in active.participants.values())
+                    assert got["activeSessionId"] == summary["activeSessionId"]
+                    assert got["activeSessionId"] == active.session_id
+
+    @invariant()
+    def sessions_participants_and_events_agree_with_the_model(self) -> None:
+        """Every session of every stage. What the model never changes again (a deleted
+        stage, an ended session) is checked right after it got so and then every
+        THOROUGH_EVERY checks, which keeps the steps cheap and still finds any later change."""
+        self.checks += 1
+        thorough = self.checks % THOROUGH_EVERY == 0
+        for stage in self.stages:
+            where = {"stageArn": stage.arn}
+            if not stage.live:
+                if stage.arn in self.settled and not thorough:
+                    continue
+                self.settled.add(stage.arn)
+                self.not_found(stage.scope, "ListStageSessions", where)
+                for session in stage.sessions[-1:]:
+                    self.not_found(
+                        stage.scope,
+                        "ListParticipants",
+                        {**where, "sessionId": session.session_id},
+                    )
+                continue
+            sessions = self.every_page(
+                stage.scope, "ListStageSessions", {**where, "maxResults": 2}, "stageSessions"
+            )
+            assert sessions == [s.view() for s in reversed(stage.sessions)]
+            open_sessions = [s for s in sessions if "endTime" not in s]
+            assert len(open_sessions) <= 1
+            active = stage.active
+            assert [s["sessionId"] for s in open_sessions] == (
+                [] if active is None else [active.session_id]
+            )
+            for session in stage.sessions:
+                if session.session_id in self.settled and not thorough:
+                    continue
+                self.check_session(stage, session)
+                if session.end_time is not None:
+                    self.settled.add(session.session_id)
+
+    def check_session(self, stage: Stage, session: Session) -> None:
+        where = {"stageArn": stage.arn, "sessionId": session.session_id}
+        participants = self.every_page(
+            stage.scope, "ListParticipants", {**where, "maxResults": 3}, "participants"
+        )
+        assert participants == [p.summary() for p in session.participants.values()]
+        barred = stage.disconnected | self.revoked[stage.scope]
+        assert not [
+            p for p in participants if p["state"] == CONNECTED and p["participantId"] in barred
+        ], "a participant removed for good is connected"
+        for participant in session.participants.values():
+            request = {**where, "participantId": participant.participant_id, "maxResults": 5}
+            events = self.every_page(stage.scope, "ListParticipantEvents", request, "events")
+            assert events == [event.view() for event in reversed(participant.events)]
+
+
+StageSessions.TestCase.settings = settings(stateful_step_count=50)
+test_sessions_participants_and_events_follow_the_model = StageSessions.TestCase

@@ -1,0 +1,186 @@
+"""The pytest plugin, as a user's test suite sees it: fixtures from the installed entry point.
+
+Each test writes a small test suite into a temporary folder (pytester) and runs pytest on it,
+in a subprocess where what matters is the fresh interpreter (the entry point, imports without
+boto3) and in-process otherwise (faster).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from emulator.config import SETTINGS
+from emulator.pytest_plugin import BOTO3_MISSING
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "pytest" / "test_example.py"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suites run as in a fresh shell: plugins load, no emulator setting is set."""
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    for setting in SETTINGS:
+        monkeypatch.delenv(setting.env, raising=False)
+
+
+def test_the_copied_example_passes_with_fixtures_from_the_entry_point(
+    pytester: pytest.Pytester,
+) -> None:
+    # No -p flag and no conftest.py: the fixtures come from the installed entry point.
+    pytester.makepyfile(test_example=EXAMPLE.read_text("utf-8"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_the_readme_shows_the_example_file_whole() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "## pytest plugin" in readme
+    assert f"```python\n{EXAMPLE.read_text('utf-8')}```" in readme
+
+
+def test_with_autoload_off_p_names_the_plugin(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makepyfile(test_example=EXAMPLE.read_text("utf-8"))
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(errors=2)
+    pytester.runpytest("-p", "no:cacheprovider", "-p", "ivs_realtime_emulator").assert_outcomes(
+        passed=2
+    )
+
+
+def test_no_emulator_starts_unless_a_test_asks_for_one(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_plain(pytestconfig):
+            assert pytestconfig.pluginmanager.has_plugin("ivs_realtime_emulator")
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--setup-show")
+    result.assert_outcomes(passed=1)
+    assert "ivs_emulator" not in result.stdout.str()
+
+
+def test_one_emulator_serves_the_session_and_is_reset_before_each_test(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import urllib.request
+
+        URLS = []
+
+        def test_first(ivs_emulator, ivs_realtime_client):
+            ivs_realtime_client.create_stage(name="first")
+            URLS.append(ivs_emulator.url)
+
+        def test_second_sees_no_stage_of_the_first(ivs_emulator_url, ivs_realtime_client):
+            assert ivs_realtime_client.list_stages()["stages"] == []
+            URLS.append(ivs_emulator_url)
+            assert URLS[0] == URLS[1]
+            with urllib.request.urlopen(ivs_emulator_url + "/_emulator/health") as response:
+                assert response.status == 200
+
+        def test_reset_forgets_stages_within_a_test(ivs_emulator, ivs_realtime_client):
+            ivs_realtime_client.create_stage(name="gone")
+            ivs_emulator.reset()
+            assert ivs_realtime_client.list_stages()["stages"] == []
+
+        def test_the_session_fixture_is_not_reset(ivs_emulator_session):
+            ivs = ivs_emulator_session.client()
+            ivs.create_stage(name="kept")
+            ivs.create_stage(name="kept-too")
+
+        def test_after_which_ivs_emulator_is_empty_again(ivs_emulator):
+            assert ivs_emulator.client().list_stages()["stages"] == []
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=5)
+
+
+def test_settings_come_from_the_environment_but_the_port_is_always_ephemeral(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IVS_EMULATOR_PORT", "4599")
+    monkeypatch.setenv("IVS_EMULATOR_STAGE_QUOTA", "1")
+    pytester.makepyfile(
+        """
+        import pytest
+        from botocore.exceptions import ClientError
+
+        def test_quota_from_the_environment(ivs_emulator, ivs_realtime_client):
+            assert ivs_emulator.url.startswith("http://127.0.0.1:")
+            assert not ivs_emulator.url.endswith(":4599")
+            ivs_realtime_client.create_stage(name="one")
+            with pytest.raises(ClientError, match="ServiceQuotaExceededException"):
+                ivs_realtime_client.create_stage(name="two")
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_conftest_can_override_the_config(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import os
+
+        import pytest
+        from emulator.pytest_plugin import config_from_env
+
+        @pytest.fixture(scope="session")
+        def ivs_emulator_config():
+            return config_from_env(os.environ).replace(denied=frozenset({"111111111111"}))
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+        from botocore.exceptions import ClientError
+
+        def test_denied_account(ivs_emulator):
+            with pytest.raises(ClientError, match="AccessDeniedException"):
+                ivs_emulator.client(access_key="111111111111").list_stages()
+            assert ivs_emulator.client().list_stages()["stages"] == []
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+NO_BOTO3 = """
+import sys
+
+sys.modules["boto3"] = None  # import boto3 now raises ImportError
+sys.modules["botocore"] = None
+import emulator.pytest_plugin
+
+assert "flask" not in sys.modules, "importing the plugin loaded Flask"
+import pytest
+
+sys.exit(pytest.main(["-p", "no:cacheprovider", "-rE"]))
+"""
+
+
+def test_without_boto3_the_plugin_loads_and_only_the_client_fixture_fails_saying_why(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import urllib.request
+
+        def test_the_emulator_serves_without_boto3(ivs_emulator_url):
+            with urllib.request.urlopen(ivs_emulator_url + "/_emulator/health") as response:
+                assert response.status == 200
+
+        def test_the_client_needs_boto3(ivs_realtime_client):
+            pass
+        """
+    )
+    result = pytester.run(sys.executable, "-c", NO_BOTO3)
+    result.assert_outcomes(passed=1, errors=1)
+    assert result.stdout.str().count(BOTO3_MISSING) == 1

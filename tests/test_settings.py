@@ -1,0 +1,66 @@
+"""Every setting is a flag and an IVS_EMULATOR_* variable, listed in README.md's one table."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from emulator.cli import build_parser, load_config
+from emulator.config import SETTINGS, Config
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def readme_rows() -> dict[str, tuple[str, str, str]]:
+    """The Configuration table: flag -> (environment variable, default, meaning)."""
+    section = README.read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("`--"):
+            rows[cells[0].strip("`")] = (cells[1].strip("`"), cells[2], cells[3])
+    return rows
+
+
+def test_readme_table_and_settings_agree() -> None:
+    rows = readme_rows()
+    assert sorted(rows) == sorted(setting.flag for setting in SETTINGS)
+    for setting in SETTINGS:
+        env, default, meaning = rows[setting.flag]
+        assert env == setting.env
+        assert default and meaning, setting.flag
+
+
+def test_help_shows_every_setting_with_its_variable() -> None:
+    text = re.sub(r"\s+", " ", build_parser().format_help())
+    for setting in SETTINGS:
+        assert setting.flag in text and setting.env in text
+
+
+def test_new_settings_from_flags_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVS_EMULATOR_JOURNAL_SIZE", "5")
+    config = load_config(
+        ["--clock-start", "2030-01-01T00:00:00", "--clock-frozen", "--log-format", "json"]
+    )
+    assert config.clock_start is not None and config.clock_start.isoformat() == (
+        "2030-01-01T00:00:00+00:00"
+    )
+    assert (config.clock_frozen, config.log_format, config.journal_size) == (True, "json", 5)
+    assert load_config(["--clock-frozen", "false"]).clock_frozen is False
+    assert Config.from_env({"IVS_EMULATOR_CLOCK_FROZEN": "yes"}).clock_frozen is True
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--clock-start", "tomorrow"],
+        ["--clock-frozen", "maybe"],
+        ["--log-format", "xml"],
+        ["--journal-size", "-1"],
+    ],
+)
+def test_bad_values_are_refused_at_start(argv: list[str]) -> None:
+    with pytest.raises(SystemExit):
+        load_config(argv)
