@@ -7,7 +7,7 @@ like the operation's output. No Flask, no JSON, no HTTP here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -49,6 +49,14 @@ class Context:
 
     def arn(self, resource_type: str, resource_id: str) -> str:
         return f"arn:aws:ivs:{self.region}:{self.account}:{resource_type}/{resource_id}"
+
+    def new_arn(self, resource_type: str, *taken: Container[str]) -> tuple[str, str]:
+        """A fresh resource id and its ARN for this caller, not already in any of `taken`."""
+        while True:
+            resource_id = self.backend.ids.resource_id()
+            arn = self.arn(resource_type, resource_id)
+            if not any(arn in collection for collection in taken):
+                return resource_id, arn
 
 
 Request = dict[str, Any]

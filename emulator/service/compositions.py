@@ -19,7 +19,7 @@ from . import Context, Handler, Request, Response
 from .composition_lifecycle import Timeline, encoder_configurations_of, forget_deleted, timeline
 from .encoder_configurations import find_encoder_configuration
 from .lookups import find_stage
-from .paging import newest_first, paginate
+from .paging import newest_first, paginate, with_next_token
 from .storage_configurations import find_storage_configuration
 
 EXACTLY_ONE = "Member must have exactly one of channel or s3"
@@ -249,10 +249,9 @@ def list_compositions(context: Context, request: Request) -> Response:
         and (encoder_arn is None or encoder_arn in encoder_configurations_of(record))
     ]
     page, next_token = paginate(context, "ListCompositions", newest_first(records), request)
-    result: Response = {"compositions": [summarise_composition(context, p.item) for p in page]}
-    if next_token is not None:
-        result["nextToken"] = next_token
-    return result
+    return with_next_token(
+        {"compositions": [summarise_composition(context, p.item) for p in page]}, next_token
+    )
 
 
 def stop_composition(context: Context, request: Request) -> Response:

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import ResourceNotFoundException, ValidationException
 from ..store import EncoderConfigurationRecord
 from . import Context, Handler, Request, Response
-from .paging import paginate
+from .paging import paginate, with_next_token
 from .usage import refuse_if_in_use
 
 MAX_PIXELS = 2073600
@@ -70,11 +70,7 @@ def create_encoder_configuration(context: Context, request: Request) -> Response
         len(state.encoder_configurations),
         "encoder configurations per region",
     )
-    config_id = context.backend.ids.resource_id()
-    arn = context.arn("encoder-configuration", config_id)
-    while arn in state.encoder_configurations:
-        config_id = context.backend.ids.resource_id()
-        arn = context.arn("encoder-configuration", config_id)
+    config_id, arn = context.new_arn("encoder-configuration", state.encoder_configurations)
     record = EncoderConfigurationRecord(
         arn=arn,
         name=request.get("name", ""),
@@ -95,12 +91,10 @@ def get_encoder_configuration(context: Context, request: Request) -> Response:
 def list_encoder_configurations(context: Context, request: Request) -> Response:
     records = context.state.encoder_configurations.values()
     page, next_token = paginate(context, "ListEncoderConfigurations", records, request)
-    result: Response = {
-        "encoderConfigurations": [summarise_encoder_configuration(record) for record in page]
-    }
-    if next_token is not None:
-        result["nextToken"] = next_token
-    return result
+    return with_next_token(
+        {"encoderConfigurations": [summarise_encoder_configuration(record) for record in page]},
+        next_token,
+    )
 
 
 def delete_encoder_configuration(context: Context, request: Request) -> Response:

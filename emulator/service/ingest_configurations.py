@@ -27,7 +27,7 @@ from ..store import (
 from . import Context, Handler, Request, Response
 from . import sessions as live
 from .lookups import find_stage
-from .paging import paginate
+from .paging import paginate, with_next_token
 
 ACTIVE = "ACTIVE"
 INACTIVE = "INACTIVE"
@@ -152,11 +152,7 @@ def create_ingest_configuration(context: Context, request: Request) -> Response:
         len(state.ingest_configurations),
         "ingest configurations per region",
     )
-    config_id = context.backend.ids.resource_id()
-    arn = context.arn("ingest-configuration", config_id)
-    while arn in state.ingest_configurations:
-        config_id = context.backend.ids.resource_id()
-        arn = context.arn("ingest-configuration", config_id)
+    config_id, arn = context.new_arn("ingest-configuration", state.ingest_configurations)
     attributes = request.get("attributes")
     record = IngestConfigurationRecord(
         arn=arn,
@@ -195,12 +191,10 @@ def list_ingest_configurations(context: Context, request: Request) -> Response:
         and (wanted_state is None or ingest_state(context, record) == wanted_state)
     ]
     page, next_token = paginate(context, "ListIngestConfigurations", selected, request)
-    result: Response = {
-        "ingestConfigurations": [summarise_ingest_configuration(context, r) for r in page]
-    }
-    if next_token is not None:
-        result["nextToken"] = next_token
-    return result
+    return with_next_token(
+        {"ingestConfigurations": [summarise_ingest_configuration(context, r) for r in page]},
+        next_token,
+    )
 
 
 def update_ingest_configuration(context: Context, request: Request) -> Response:

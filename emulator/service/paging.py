@@ -29,7 +29,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from ..errors import ValidationException
 from ..ids import derived_secret
-from . import Context, Request
+from . import Context, Request, Response
 
 TOKEN_VERSION = 1
 PAGING_MEMBERS = frozenset({"nextToken", "maxResults"})
@@ -101,6 +101,11 @@ def paginate(
     if len(remaining) <= size:
         return page, None
     return page, _issue(context, binding, page[-1].sequence)
+
+
+def with_next_token(result: Response, next_token: str | None) -> Response:
+    """A List response: `result`, plus `nextToken` when there is a next page."""
+    return result if next_token is None else {**result, "nextToken": next_token}
 
 
 def _sequence_of(item: Sequenced) -> int:

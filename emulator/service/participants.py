@@ -17,7 +17,7 @@ from . import Context, Handler, Request, Response
 from . import sessions as live
 from .ingest_configurations import dissociate_publishers
 from .lookups import find_stage
-from .paging import newest_first, paginate
+from .paging import newest_first, paginate, with_next_token
 
 LIST_FILTERS = ("filterByUserId", "filterByPublished", "filterByState", "filterByRecordingState")
 ONE_FILTER_ONLY = (
@@ -143,10 +143,9 @@ def list_stage_sessions(context: Context, request: Request) -> Response:
     page, next_token = paginate(
         context, "ListStageSessions", newest_first(stage.sessions.values()), request
     )
-    result: Response = {"stageSessions": [describe_session(entry.item) for entry in page]}
-    if next_token is not None:
-        result["nextToken"] = next_token
-    return result
+    return with_next_token(
+        {"stageSessions": [describe_session(entry.item) for entry in page]}, next_token
+    )
 
 
 def get_participant(context: Context, request: Request) -> Response:
@@ -162,10 +161,7 @@ def list_participants(context: Context, request: Request) -> Response:
     session = _session_of(context, request)
     selected = [p for p in session.participants.values() if _matches(p, request)]
     page, next_token = paginate(context, "ListParticipants", selected, request)
-    result: Response = {"participants": [summarise_participant(p) for p in page]}
-    if next_token is not None:
-        result["nextToken"] = next_token
-    return result
+    return with_next_token({"participants": [summarise_participant(p) for p in page]}, next_token)
 
 
 def _matches(participant: ParticipantRecord, request: Request) -> bool:
@@ -184,10 +180,7 @@ def list_participant_events(context: Context, request: Request) -> Response:
     page, next_token = paginate(
         context, "ListParticipantEvents", newest_first(participant.events), request
     )
-    result: Response = {"events": [describe_event(entry.item) for entry in page]}
-    if next_token is not None:
-        result["nextToken"] = next_token
-    return result
+    return with_next_token({"events": [describe_event(entry.item) for entry in page]}, next_token)
 
 
 def disconnect_participant(context: Context, request: Request) -> Response:

@@ -22,7 +22,7 @@ from ..errors import ConflictException, ValidationException
 from ..store import PublicKeyRecord
 from . import Context, Handler, Request, Response
 from .lookups import find_public_key
-from .paging import paginate
+from .paging import paginate, with_next_token
 
 _PEM_BLOCK = re.compile(
     r"-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\r\n]+)\r?\n-----END PUBLIC KEY-----"
@@ -118,11 +118,7 @@ def import_public_key(context: Context, request: Request) -> Response:
     context.backend.behaviours.enforce(
         "public_keys", len(state.public_keys), "public keys per region"
     )
-    key_id = context.backend.ids.resource_id()
-    arn = context.arn("public-key", key_id)
-    while arn in state.public_keys or arn in state.deleted_public_keys:
-        key_id = context.backend.ids.resource_id()
-        arn = context.arn("public-key", key_id)
+    key_id, arn = context.new_arn("public-key", state.public_keys, state.deleted_public_keys)
     record = PublicKeyRecord(
         arn=arn,
         name=request.get("name", ""),
@@ -144,10 +140,9 @@ def get_public_key(context: Context, request: Request) -> Response:
 def list_public_keys(context: Context, request: Request) -> Response:
     keys = context.state.public_keys.values()
     page, next_token = paginate(context, "ListPublicKeys", keys, request)
-    result: Response = {"publicKeys": [summarise_public_key(record) for record in page]}
-    if next_token is not None:
-        result["nextToken"] = next_token
-    return result
+    return with_next_token(
+        {"publicKeys": [summarise_public_key(record) for record in page]}, next_token
+    )
 
 
 def delete_public_key(context: Context, request: Request) -> Response:

@@ -19,7 +19,7 @@ from ..store import ReplicationRecord, StageRecord
 from . import Context, Handler, Request, Response
 from . import sessions as live
 from .lookups import find_stage
-from .paging import paginate
+from .paging import paginate, with_next_token
 
 
 def describe_replica(record: ReplicationRecord) -> dict[str, Any]:
@@ -93,10 +93,7 @@ def list_participant_replicas(context: Context, request: Request) -> Response:
         if r.source_stage_arn == stage.arn and r.participant_id == participant_id
     ]
     page, next_token = paginate(context, "ListParticipantReplicas", records, request)
-    result: Response = {"replicas": [describe_replica(record) for record in page]}
-    if next_token is not None:
-        result["nextToken"] = next_token
-    return result
+    return with_next_token({"replicas": [describe_replica(record) for record in page]}, next_token)
 
 
 def _active(

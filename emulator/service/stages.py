@@ -10,7 +10,7 @@ from . import Context, Handler, Request, Response
 from .compositions import stop_stage_compositions
 from .ingest_configurations import dissociate_publishers
 from .lookups import find_stage
-from .paging import paginate
+from .paging import paginate, with_next_token
 from .participant_tokens import issue_token
 from .sessions import close_stage
 
@@ -42,11 +42,7 @@ def describe_stage(stage: StageRecord) -> dict[str, Any]:
 def create_stage(context: Context, request: Request) -> Response:
     contract = context.backend.contract
     context.backend.behaviours.enforce("stages", len(context.state.stages), "stages per region")
-    stage_id = context.backend.ids.resource_id()
-    arn = context.arn("stage", stage_id)
-    while arn in context.state.stages:
-        stage_id = context.backend.ids.resource_id()
-        arn = context.arn("stage", stage_id)
+    stage_id, arn = context.new_arn("stage", context.state.stages)
     stage = StageRecord(
         arn=arn,
         stage_id=stage_id,
@@ -97,10 +93,7 @@ def update_stage(context: Context, request: Request) -> Response:
 
 def list_stages(context: Context, request: Request) -> Response:
     page, next_token = paginate(context, "ListStages", context.state.stages.values(), request)
-    result: Response = {"stages": [summarise_stage(stage) for stage in page]}
-    if next_token is not None:
-        result["nextToken"] = next_token
-    return result
+    return with_next_token({"stages": [summarise_stage(stage) for stage in page]}, next_token)
 
 
 def delete_stage(context: Context, request: Request) -> Response:

@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import ResourceNotFoundException
 from ..store import StorageConfigurationRecord
 from . import Context, Handler, Request, Response
-from .paging import paginate
+from .paging import paginate, with_next_token
 from .usage import refuse_if_in_use
 
 
@@ -45,11 +45,7 @@ def create_storage_configuration(context: Context, request: Request) -> Response
         len(state.storage_configurations),
         "storage configurations per region",
     )
-    config_id = context.backend.ids.resource_id()
-    arn = context.arn("storage-configuration", config_id)
-    while arn in state.storage_configurations:
-        config_id = context.backend.ids.resource_id()
-        arn = context.arn("storage-configuration", config_id)
+    config_id, arn = context.new_arn("storage-configuration", state.storage_configurations)
     record = StorageConfigurationRecord(
         arn=arn,
         name=request.get("name", ""),
@@ -71,12 +67,10 @@ def list_storage_configurations(context: Context, request: Request) -> Response:
     """Summaries in creation order; 100 to a page unless maxResults says otherwise (C22)."""
     records = context.state.storage_configurations.values()
     page, next_token = paginate(context, "ListStorageConfigurations", records, request)
-    result: Response = {
-        "storageConfigurations": [describe_storage_configuration(record) for record in page]
-    }
-    if next_token is not None:
-        result["nextToken"] = next_token
-    return result
+    return with_next_token(
+        {"storageConfigurations": [describe_storage_configuration(record) for record in page]},
+        next_token,
+    )
 
 
 def delete_storage_configuration(context: Context, request: Request) -> Response:
