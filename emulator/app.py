@@ -14,6 +14,7 @@ from .clock import Clock, ControlledClock
 from .config import Config
 from .contract import Contract
 from .controls import controls_blueprint, reset_controls
+from .dashboard import dashboard_blueprint
 from .errors import RequestEntityTooLargeException, ServiceError, UnknownOperationException
 from .ids import IdGenerator
 from .journal import Journal
@@ -86,6 +87,7 @@ def create_app(
     )
     app.register_blueprint(stage_client_blueprint(backend))
     app.register_blueprint(controls_blueprint(backend, journal))
+    app.register_blueprint(dashboard_blueprint(backend))
 
     def api(path: str = "") -> Response:
         return handler(request)

@@ -8,7 +8,7 @@ the stage refuses, a capability the token lacks, another token than the one that
 404 (a publisher that is not publishing) or 409 (not joined, already joined, nothing to stop)
 (choice C31 in contract/README.md). Timestamps as the API writes them (choice C10).
 The ingest actions take `{"streamKey": ...}` and answer the same view with the ingest
-configuration's summary beside it (choice C52); refusals as above.
+configuration's summary beside it (choice C43); refusals as above.
 The behaviour lives in service/client_actions.py and service/ingest_client.py; this module only
 reads and writes JSON.
 """

@@ -1,5 +1,5 @@
 """StartComposition, GetComposition, ListCompositions and StopComposition through boto3 against
-a live server (choices C40, C41 and C42 in contract/README.md), and what a composition does to
+a live server (choices C38, C39 and C40 in contract/README.md), and what a composition does to
 DeleteEncoderConfiguration, DeleteStorageConfiguration, DeleteStage and the tagging operations.
 
 The emulator's clock is the `clock` fixture: a test moves it to walk a composition through its

@@ -34,6 +34,7 @@ import json
 import re
 import string
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -78,6 +79,23 @@ FILTERED_MEMBER = {
     "filterByRecordingState": "recordingState",
 }
 CLIENT_ACTIONS = ["publish", "unpublish", "subscribe", "unsubscribe", "leave"]
+STEP_WEIGHTS = {
+    "join": 4,
+    "publish": 3,
+    "unpublish": 1,
+    "subscribe": 4,
+    "unsubscribe": 1,
+    "leave": 1,
+    "a_client_is_refused": 1,
+    "disconnect_participant": 1,
+    "revoke_connection_token": 1,
+    "delete_stage_under_participants": 1,
+    "more_stages_and_tokens": 1,
+    "time_passes": 1,
+    "read_a_session": 1,
+}
+"""How often each step happens when it applies: enough joins, publishers and subscribers to
+get to what ends subscriptions, and the rest now and then."""
 
 
 def stamp(moment: datetime) -> str:
@@ -100,8 +118,16 @@ def authorization(scope: Scope) -> str:
 # -- the model ------------------------------------------------------------------------------
 
 
+class Brief:
+    """Printed by its short repr in Hypothesis' reports (which spell dataclasses out field by
+    field otherwise, a token's text included)."""
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
 @dataclass(frozen=True, repr=False)
-class Token:
+class Token(Brief):
     """A participant token the machine holds: issued by the emulator or signed by the machine."""
 
     number: int
@@ -148,7 +174,7 @@ class Event:
 
 
 @dataclass(repr=False)
-class Participant:
+class Participant(Brief):
     participant_id: str
     first_join_time: datetime
     recorded: bool
@@ -187,7 +213,7 @@ class Participant:
 
 
 @dataclass(repr=False)
-class Session:
+class Session(Brief):
     session_id: str
     start_time: datetime
     end_time: datetime | None = None
@@ -205,7 +231,7 @@ class Session:
 
 
 @dataclass(repr=False)
-class Stage:
+class Stage(Brief):
     arn: str
     scope: Scope
     endpoints: dict[str, str]
@@ -234,6 +260,10 @@ class Stage:
 class Answer:
     status: int
     body: dict[str, Any]
+
+
+Seat = tuple[Stage, Session, Participant]
+"""A connected participant with its stage and session."""
 
 
 # -- the machine ----------------------------------------------------------------------------
@@ -349,7 +379,7 @@ class StageSessions(RuleBasedStateMachine):
     def stage_of(self, token: Token) -> Stage:
         return next(stage for stage in self.stages if stage.arn == token.stage_arn)
 
-    def connected(self) -> list[tuple[Stage, Session, Participant]]:
+    def connected(self) -> list[Seat]:
         """Everyone connected now, with their stage and session."""
         found = []
         for stage in self.live_stages():
@@ -439,7 +469,7 @@ class StageSessions(RuleBasedStateMachine):
             event("model: the control plane removes a connected participant")
             self.leave_session(session, participant)
 
-    # -- rules: stages and tokens ----------------------------------------------------------
+    # -- stages and tokens ----------------------------------------------------------------
     def new_stage(self, scope: Scope, recorded: bool) -> Stage:
         request: dict[str, Any] = {}
         if recorded:
@@ -477,60 +507,17 @@ class StageSessions(RuleBasedStateMachine):
             )
         )
 
-    @initialize(
-        scope=st.sampled_from(STAGE_SCOPES),
-        recorded=st.booleans(),
-        people=st.lists(
-            st.tuples(capability_lists, user_ids, st.sampled_from(["idle", "join", "publish"])),
-            min_size=2,
-            max_size=4,
-        ),
-    )
-    def a_stage_with_people(
+    def sign(
         self,
-        scope: Scope,
-        recorded: bool,
-        people: list[tuple[list[str] | None, str | None, str]],
-    ) -> None:
-        """A stage with tokens, some joined and publishing already (as the rules would do it),
-        so that examples soon get to subscriptions and what ends them."""
-        stage = self.new_stage(scope, recorded)
-        for capabilities, user_id, _ in people:
-            self.issue(stage, capabilities, user_id)
-        for token, (_, _, doing) in zip(self.tokens, people, strict=True):
-            if doing != "idle":
-                self.try_to_join(token)
-            participant = stage.connected(token.participant_id)
-            if doing == "publish" and participant is not None and stage.active is not None:
-                self.try_to_publish(stage, stage.active, participant)
-
-    @precondition(lambda self: len(self.live_stages()) < MAX_LIVE_STAGES)
-    @rule(scope=st.sampled_from(STAGE_SCOPES), recorded=st.booleans())
-    def create_stage(self, scope: Scope, recorded: bool) -> None:
-        self.new_stage(scope, recorded)
-
-    @precondition(lambda self: bool(self.live_stages()) and self.few_welcome_tokens())
-    @rule(data=st.data(), capabilities=capability_lists, user_id=user_ids)
-    def issue_a_token(
-        self, data: st.DataObject, capabilities: list[str] | None, user_id: str | None
-    ) -> None:
-        stage = data.draw(st.sampled_from(self.live_stages()), label="stage")
-        self.issue(stage, capabilities, user_id)
-
-    @precondition(lambda self: bool(self.forgeable()) and self.few_welcome_tokens())
-    @rule(
-        data=st.data(),
-        allow_publish=st.booleans(),
-        allow_subscribe=st.booleans(),
-        user_id=user_ids,
-    )
-    def sign_a_token_with_an_issued_id(
-        self, data: st.DataObject, allow_publish: bool, allow_subscribe: bool, user_id: str | None
+        jti: str,
+        stage: Stage,
+        allow_publish: bool,
+        allow_subscribe: bool,
+        user_id: str | None,
     ) -> None:
         """A self-signed token reusing an issued token's jti, on its stage or another stage of
         its scope: a rejoin with other claims, another token than the connected one, or the
         same participant id on another stage (C29, C30)."""
-        jti, stage = data.draw(st.sampled_from(self.forgeable()), label="jti and stage")
         claims: dict[str, Any] = {} if user_id is None else {"user_id": user_id}
         text = self_signed_token(
             SIGNING_KEY,
@@ -556,31 +543,153 @@ class StageSessions(RuleBasedStateMachine):
             )
         )
 
-    @precondition(lambda self: self.events_since("time_passes"))
-    @rule(seconds=st.integers(1, 3))
-    def time_passes(self, seconds: int) -> None:
-        self.clock.advance(seconds)
+    # -- the rules --------------------------------------------------------------------------
+    # One rule, `step`, draws what happens next among the steps that apply, by weight.
+    # Hypothesis turns a random subset of a machine's rules off in each example ("swarm
+    # testing"): with a rule per step, the steps that must come together to get anywhere
+    # (join, publish, subscribe, then what ends a subscription) were seldom all on, and an
+    # example whose enabled rules all had false preconditions was thrown away.
+
+    @initialize(
+        scope=st.sampled_from(STAGE_SCOPES),
+        recorded=st.booleans(),
+        people=st.lists(
+            st.tuples(capability_lists, user_ids, st.sampled_from(["idle", "join", "publish"])),
+            min_size=2,
+            max_size=4,
+        ),
+    )
+    def a_stage_with_people(
+        self,
+        scope: Scope,
+        recorded: bool,
+        people: list[tuple[list[str] | None, str | None, str]],
+    ) -> None:
+        """A stage with tokens, some joined and publishing already (as the steps would do
+        it), so that examples soon get to subscriptions and what ends them."""
+        stage = self.new_stage(scope, recorded)
+        for capabilities, user_id, _ in people:
+            self.issue(stage, capabilities, user_id)
+        for token, (_, _, doing) in zip(self.tokens, people, strict=True):
+            if doing != "idle":
+                self.try_to_join(token)
+            participant = stage.connected(token.participant_id)
+            if doing == "publish" and participant is not None and stage.active is not None:
+                self.try_to_publish(stage, stage.active, participant)
+
+    def steps(self) -> list[str]:
+        """The steps that apply now, each as many times as its weight (STEP_WEIGHTS)."""
+        someone = bool(self.connected())
+        applicable = {
+            "join": any(self.may_join(token) for token in self.tokens),
+            "publish": bool(
+                self.publishers_to_be()
+                or self.conflicts("publish", "already_publishing", self.publishers())
+            ),
+            "unpublish": bool(
+                self.publishers()
+                or self.conflicts("unpublish", "not_publishing", self.publishers_to_be())
+            ),
+            "subscribe": someone and len(self.issued_ids) > 1,
+            "unsubscribe": bool(
+                self.subscribers()
+                or (
+                    len(self.issued_ids) > 1
+                    and self.conflicts("unsubscribe", "not_subscribed", self.connected())
+                )
+            ),
+            "leave": someone,
+            "a_client_is_refused": bool(self.untried_refusals() or self.untried_idle_actions()),
+            "disconnect_participant": someone,
+            "revoke_connection_token": someone,
+            "delete_stage_under_participants": bool(self.busy_stages()),
+            "more_stages_and_tokens": bool(self.setup_choices()),
+            "time_passes": self.events_since("time_passes"),
+            "read_a_session": bool(self.sessions_of_live_stages())
+            and self.events_since("read_a_session"),
+        }
+        return [
+            name for name, weight in STEP_WEIGHTS.items() if applicable[name] for _ in range(weight)
+        ]
+
+    @precondition(lambda self: bool(self.steps()))
+    @rule(data=st.data())
+    def step(self, data: st.DataObject) -> None:
+        """What happens next: a stage client acts (join, publish, unpublish, subscribe,
+        unsubscribe, leave) or is refused; the control plane removes someone
+        (DisconnectParticipant, RevokeConnectionToken, DeleteStage); a stage or a token is
+        made; time passes; a session is read."""
+        name = data.draw(st.sampled_from(self.steps()), label="step")
+        steps: dict[str, Callable[[st.DataObject], None]] = {
+            "join": self.join,
+            "publish": self.publish,
+            "unpublish": self.unpublish,
+            "subscribe": self.subscribe,
+            "unsubscribe": self.unsubscribe,
+            "leave": self.leave,
+            "a_client_is_refused": self.a_client_is_refused,
+            "disconnect_participant": self.disconnect_participant,
+            "revoke_connection_token": self.revoke_connection_token,
+            "delete_stage_under_participants": self.delete_stage_under_participants,
+            "more_stages_and_tokens": self.more_stages_and_tokens,
+            "time_passes": self.time_passes,
+            "read_a_session": self.read_a_session,
+        }
+        steps[name](data)
+
+    # -- stages and tokens, time ---------------------------------------------------------------
+    def setup_choices(self) -> list[str]:
+        choices = []
+        if len(self.live_stages()) < MAX_LIVE_STAGES:
+            choices.append("CreateStage")
+        if self.live_stages() and self.few_welcome_tokens():
+            choices.append("CreateParticipantToken")
+        if self.forgeable() and self.few_welcome_tokens():
+            choices.append("a self-signed token")
+        return choices
+
+    def more_stages_and_tokens(self, data: st.DataObject) -> None:
+        """A stage (at most MAX_LIVE_STAGES live), or a token while few can join: a token
+        issued with random capabilities (`[]` included) and user id, or a self-signed one."""
+        what = data.draw(st.sampled_from(self.setup_choices()), label="what")
+        if what == "CreateStage":
+            scope = data.draw(st.sampled_from(STAGE_SCOPES), label="scope")
+            self.new_stage(scope, data.draw(st.booleans(), label="recorded"))
+            return
+        capabilities = data.draw(capability_lists, label="capabilities")
+        user_id = data.draw(user_ids, label="userId")
+        if what == "CreateParticipantToken":
+            stage = data.draw(st.sampled_from(self.live_stages()), label="stage")
+            self.issue(stage, capabilities, user_id)
+        else:
+            jti, stage = data.draw(st.sampled_from(self.forgeable()), label="jti and stage")
+            allowed = set(capabilities if capabilities is not None else BOTH)
+            self.sign(jti, stage, "PUBLISH" in allowed, "SUBSCRIBE" in allowed, user_id)
+
+    def time_passes(self, data: st.DataObject) -> None:
+        self.clock.advance(data.draw(st.integers(1, 3), label="seconds"))
         self.ran("time_passes")
 
-    # -- rules: stage clients --------------------------------------------------------------
-    @precondition(lambda self: any(self.may_join(token) for token in self.tokens))
-    @rule(data=st.data())
+    def a_client_is_refused(self, data: st.DataObject) -> None:
+        """A join the stage refuses, or an action with a token that is not the connected one;
+        each situation once per example, as repeating one changes nothing."""
+        refusals, idle = self.untried_refusals(), self.untried_idle_actions()
+        if refusals and (not idle or data.draw(st.booleans(), label="a join")):
+            self.try_to_join(data.draw(st.sampled_from(refusals), label="token"))
+        else:
+            self.act_with_a_token_that_is_not_connected(data)
+
+    # -- stage clients ----------------------------------------------------------------------
     def join(self, data: st.DataObject) -> None:
         """The first join starts a session; a rejoin in the same session reuses the
         participant's record and takes the new token's claims."""
         welcome = [token for token in self.tokens if self.may_join(token)]
         self.try_to_join(data.draw(st.sampled_from(welcome), label="token"))
 
-    @precondition(lambda self: bool(self.untried_refusals()))
-    @rule(data=st.data())
-    def join_with_a_token_the_stage_refuses(self, data: st.DataObject) -> None:
-        """Refused on a deleted stage, after DisconnectParticipant, with a revoked token, or
-        while connected already; a refused join records nothing."""
-        token = data.draw(st.sampled_from(self.untried_refusals()), label="token")
-        self.try_to_join(token)
-
     def join_refusal(self, token: Token) -> tuple[int, str] | None:
-        """The status and error a join with this token gets, None when it joins."""
+        """The status and error a join with this token gets, None when it joins: refused on a
+        deleted stage, after DisconnectParticipant, with a revoked token, or while connected
+        already."""
         stage, jti = self.stage_of(token), token.participant_id
         if not stage.live:
             return 403, "stage_not_found"
@@ -593,8 +702,7 @@ class StageSessions(RuleBasedStateMachine):
         return None
 
     def untried_refusals(self) -> list[Token]:
-        """Tokens a join refuses, for a reason not tried with that token yet (a refusal that
-        was checked once and changes nothing is not worth the steps)."""
+        """Tokens a join refuses, for a reason not tried yet with such a token."""
         return [
             token
             for token in self.tokens
@@ -606,6 +714,7 @@ class StageSessions(RuleBasedStateMachine):
         return self.join_refusal(token) is None
 
     def try_to_join(self, token: Token) -> None:
+        """A refused join records nothing."""
         stage = self.stage_of(token)
         jti = token.participant_id
         answer = self.act("join", token)
@@ -635,10 +744,27 @@ class StageSessions(RuleBasedStateMachine):
         self.record(participant, "JOINED")
         self.served(answer, stage, session, participant)
 
-    @precondition(lambda self: bool(self.connected()))
-    @rule(data=st.data())
+    def conflicts(self, action: str, error: str, seats: list[Seat]) -> list[Seat]:
+        """`seats` if the 409 `error` of `action` was not checked yet in this example, else
+        none: a conflict changes nothing, and repeating the check would only take steps."""
+        return [] if (action, error) in self.tried else seats
+
+    def publishers_to_be(self) -> list[Seat]:
+        """Connected and not publishing (PUBLISH_ERROR when the token does not allow it)."""
+        return [seat for seat in self.connected() if not seat[2].publishing]
+
+    def publishers(self) -> list[Seat]:
+        return [seat for seat in self.connected() if seat[2].publishing]
+
+    def subscribers(self) -> list[Seat]:
+        return [seat for seat in self.connected() if seat[2].subscriptions]
+
     def publish(self, data: st.DataObject) -> None:
-        stage, session, participant = data.draw(st.sampled_from(self.connected()), label="who")
+        """Mostly someone who does not publish; else (once) someone who does."""
+        again = self.conflicts("publish", "already_publishing", self.publishers())
+        stage, session, participant = self.mostly(
+            data, self.publishers_to_be(), self.publishers_to_be() + again, "who"
+        )
         self.try_to_publish(stage, session, participant)
 
     def try_to_publish(self, stage: Stage, session: Session, participant: Participant) -> None:
@@ -647,42 +773,57 @@ class StageSessions(RuleBasedStateMachine):
             self.record(participant, "PUBLISH_ERROR", error="INSUFFICIENT_CAPABILITIES")
             return self.refused(answer, 403, "insufficient_capabilities")
         if participant.publishing:
+            self.tried.add(("publish", "already_publishing"))
             return self.refused(answer, 409, "already_publishing")
         participant.publishing = participant.published = True
         self.record(participant, "PUBLISH_STARTED")
         self.served(answer, stage, session, participant)
 
-    @precondition(lambda self: bool(self.connected()))
-    @rule(data=st.data())
     def unpublish(self, data: st.DataObject) -> None:
-        publishing = [seat for seat in self.connected() if seat[2].publishing]
-        stage, session, participant = self.mostly(data, publishing, self.connected(), "who")
+        """A publisher that stops ends the subscriptions to it; (once) someone who does not
+        publish is refused."""
+        others = self.conflicts("unpublish", "not_publishing", self.publishers_to_be())
+        stage, session, participant = self.mostly(
+            data, self.publishers(), self.publishers() + others, "who"
+        )
         answer = self.act("unpublish", participant.token)
         if not participant.publishing:
+            self.tried.add(("unpublish", "not_publishing"))
             return self.refused(answer, 409, "not_publishing")
         self.end_publishing(session, participant)
         self.served(answer, stage, session, participant)
 
-    def publisher_for(self, data: st.DataObject, session: Session, subscriber: Participant) -> str:
-        """Mostly someone else of the subscriber's session (publishing or not, connected or
-        not), else any participant id the machine knows (another session's or stage's)."""
-        me = subscriber.participant_id
-        near = [pid for pid in session.participants if pid != me]
-        publishing = [pid for pid in near if session.participants[pid].publishing]
-        anyone = [pid for pid in self.issued_ids if pid != me]
-        return self.mostly(data, publishing, near or anyone, "publisherId")
-
-    @precondition(lambda self: bool(self.connected()) and len(self.issued_ids) > 1)
-    @rule(data=st.data())
-    def subscribe(self, data: st.DataObject) -> None:
-        """Mostly someone with another participant publishing in its session."""
-        audience = [
-            (stage, session, p)
+    def subscriptions_to_be(self) -> list[tuple[Seat, str]]:
+        """(subscriber, publisher id) of subscriptions that can start now."""
+        return [
+            ((stage, session, p), publisher_id)
             for stage, session, p in self.connected()
-            if any(other.publishing and other is not p for other in session.participants.values())
+            if p.token.can_subscribe
+            for publisher_id, other in session.participants.items()
+            if other is not p and other.publishing and publisher_id not in p.subscriptions
         ]
-        stage, session, subscriber = self.mostly(data, audience, self.connected(), "who")
-        publisher_id = self.publisher_for(data, session, subscriber)
+
+    def subscribe(self, data: st.DataObject) -> None:
+        """Mostly a subscription that can start; else someone connected (whose token may not
+        allow subscribing) to another participant id: mostly one of its session, who may not
+        publish (now or ever), else one of another session or stage; (once) to a publisher
+        it subscribes to already."""
+        pairs = self.subscriptions_to_be()
+        if pairs and data.draw(st.integers(0, 3), label="a subscription that can start") > 0:
+            (stage, session, subscriber), publisher_id = data.draw(
+                st.sampled_from(pairs), label="who, to whom"
+            )
+        else:
+            stage, session, subscriber = data.draw(st.sampled_from(self.connected()), label="who")
+            me, again = subscriber.participant_id, ("subscribe", "already_subscribed")
+            others = [
+                pid
+                for pid in dict.fromkeys([*session.participants, *self.issued_ids])
+                if pid != me and (pid not in subscriber.subscriptions or again not in self.tried)
+            ]
+            others = others or [pid for pid in self.issued_ids if pid != me]
+            near = [pid for pid in others if pid in session.participants]
+            publisher_id = self.mostly(data, near, others, "publisherId")
         answer = self.act("subscribe", subscriber.token, publisher_id)
         publisher = session.participants.get(publisher_id)
         if not subscriber.token.can_subscribe:
@@ -699,27 +840,32 @@ class StageSessions(RuleBasedStateMachine):
             )
             return self.refused(answer, 404, "publisher_not_found")
         if publisher_id in subscriber.subscriptions:
+            self.tried.add(("subscribe", "already_subscribed"))
             return self.refused(answer, 409, "already_subscribed")
         subscriber.subscriptions.append(publisher_id)
         self.record(subscriber, "SUBSCRIBE_STARTED", remote=publisher_id)
         self.served(answer, stage, session, subscriber)
 
-    @precondition(lambda self: bool(self.connected()) and len(self.issued_ids) > 1)
-    @rule(data=st.data())
     def unsubscribe(self, data: st.DataObject) -> None:
-        subscribing = [seat for seat in self.connected() if seat[2].subscriptions]
-        stage, session, subscriber = self.mostly(data, subscribing, self.connected(), "who")
+        """Mostly a subscription that stops; else (once) one that does not exist."""
+        others = self.conflicts("unsubscribe", "not_subscribed", self.connected())
+        stage, session, subscriber = self.mostly(
+            data, self.subscribers(), self.subscribers() + others, "who"
+        )
         me = subscriber.participant_id
         anyone = [pid for pid in self.issued_ids if pid != me]
-        publisher_id = self.mostly(data, subscriber.subscriptions, anyone, "publisherId")
+        if ("unsubscribe", "not_subscribed") in self.tried:
+            anyone = []
+        publisher_id = self.mostly(
+            data, subscriber.subscriptions, subscriber.subscriptions + anyone, "publisherId"
+        )
         answer = self.act("unsubscribe", subscriber.token, publisher_id)
         if publisher_id not in subscriber.subscriptions:
+            self.tried.add(("unsubscribe", "not_subscribed"))
             return self.refused(answer, 409, "not_subscribed")
         self.end_subscription(subscriber, publisher_id)
         self.served(answer, stage, session, subscriber)
 
-    @precondition(lambda self: bool(self.connected()))
-    @rule(data=st.data())
     def leave(self, data: st.DataObject) -> None:
         stage, session, participant = data.draw(st.sampled_from(self.connected()), label="who")
         answer = self.act("leave", participant.token)
@@ -748,8 +894,6 @@ class StageSessions(RuleBasedStateMachine):
             if (action, self.idle_situation(token)) not in self.tried
         ]
 
-    @precondition(lambda self: bool(self.untried_idle_actions()))
-    @rule(data=st.data())
     def act_with_a_token_that_is_not_connected(self, data: st.DataObject) -> None:
         """Actions other than join need the very token the participant is connected with:
         another token of a connected participant id is token_mismatch, else not_joined."""
@@ -765,12 +909,11 @@ class StageSessions(RuleBasedStateMachine):
             return self.refused(answer, 403, "token_mismatch")
         self.refused(answer, 409, "not_joined")
 
-    # -- rules: the control plane ----------------------------------------------------------
-    @precondition(lambda self: bool(self.connected()))
-    @rule(data=st.data(), reason=reasons)
-    def disconnect_participant(self, data: st.DataObject, reason: str | None) -> None:
+    # -- the control plane ------------------------------------------------------------------
+    def disconnect_participant(self, data: st.DataObject) -> None:
         """Mostly someone connected; else someone who joined the stage and left, or any
-        participant id, which is not found when it never joined one of the stage's sessions."""
+        participant id, which is not found when it never joined one of the stage's sessions.
+        The participant id never joins that stage again."""
         if data.draw(st.integers(0, 3), label="someone connected") > 0:
             stage, _, participant = data.draw(st.sampled_from(self.connected()), label="who")
             jti = participant.participant_id
@@ -781,6 +924,7 @@ class StageSessions(RuleBasedStateMachine):
             )
             jti = self.mostly(data, joined, self.issued_ids, "participantId")
         request: dict[str, Any] = {"stageArn": stage.arn, "participantId": jti}
+        reason = data.draw(reasons, label="reason")
         if reason is not None:
             request["reason"] = reason
         if not any(jti in session.participants for session in stage.sessions):
@@ -789,13 +933,12 @@ class StageSessions(RuleBasedStateMachine):
         stage.disconnected.add(jti)
         self.remove(stage, jti)
 
-    @precondition(lambda self: bool(self.connected()))
-    @rule(data=st.data(), elsewhere=st.sampled_from([None, *STAGE_SCOPES, OUTSIDER]))
-    def revoke_connection_token(self, data: st.DataObject, elsewhere: Scope | None) -> None:
-        """Mostly a connected participant's token; from its own scope (`elsewhere` None) or
-        from any scope: only its own disconnects it and bars its id there."""
+    def revoke_connection_token(self, data: st.DataObject) -> None:
+        """Mostly a connected participant's token; from its own scope (half the time) or from
+        any scope: only its own disconnects it and bars its id on the scope's stages."""
         holders = [participant.token for _, _, participant in self.connected()]
         token = self.mostly(data, holders, self.tokens, "token")
+        elsewhere = data.draw(st.sampled_from([None, *STAGE_SCOPES, OUTSIDER]), label="from")
         caller = token.scope if elsewhere is None else elsewhere
         jti = token.participant_id
         assert self.ok(caller, "RevokeConnectionToken", {"tokenId": jti}) == {}
@@ -814,8 +957,6 @@ class StageSessions(RuleBasedStateMachine):
             and sum(p.state == CONNECTED for p in session.participants.values()) > 1
         ]
 
-    @precondition(lambda self: bool(self.busy_stages()))
-    @rule(data=st.data())
     def delete_stage_under_participants(self, data: st.DataObject) -> None:
         """Everyone connected leaves first, which ends the session; then the stage is gone.
         Only busy stages are deleted: an idle stage's deletion is the stage machine's."""
@@ -830,16 +971,12 @@ class StageSessions(RuleBasedStateMachine):
                 self.leave_session(session, participant)
         stage.live = False
 
-    # -- rules: reading --------------------------------------------------------------------
-    @precondition(
-        lambda self: bool(self.sessions_of_live_stages()) and self.events_since("read_a_session")
-    )
-    @rule(
-        data=st.data(), name=st.sampled_from(sorted(FILTERED_MEMBER)), page_size=st.integers(1, 3)
-    )
-    def read_a_session(self, data: st.DataObject, name: str, page_size: int) -> None:
+    # -- reading --------------------------------------------------------------------------------
+    def read_a_session(self, data: st.DataObject) -> None:
         """GetStageSession, GetParticipant, and ListParticipants with one filter (C27)."""
         self.ran("read_a_session")
+        name = data.draw(st.sampled_from(sorted(FILTERED_MEMBER)), label="filter")
+        page_size = data.draw(st.integers(1, 3), label="maxResults")
         stage, session = data.draw(st.sampled_from(self.sessions_of_live_stages()), label="in")
         where = {"stageArn": stage.arn, "sessionId": session.session_id}
         got = self.ok(stage.scope, "GetStageSession", where)["stageSession"]
@@ -882,20 +1019,26 @@ class StageSessions(RuleBasedStateMachine):
     # -- invariants ----------------------------------------------------------------------------
     @invariant()
     def active_session_ids_show_exactly_while_someone_is_connected(self) -> None:
-        for scope in STAGE_SCOPES:
-            listed = {s["arn"]: s for s in self.every_page(scope, "ListStages", {}, "stages")}
-            expected = [stage for stage in self.live_stages() if stage.scope == scope]
-            assert sorted(listed) == sorted(stage.arn for stage in expected)
-            for stage in expected:
-                active = stage.active
-                summary = listed[stage.arn]
-                got = self.ok(scope, "GetStage", {"arn": stage.arn})["stage"]
-                if active is None:
-                    assert "activeSessionId" not in got and "activeSessionId" not in summary
-                else:
-                    assert any(p.state == CONNECTED for p in active.participants.values())
-                    assert got["activeSessionId"] == summary["activeSessionId"]
-                    assert got["activeSessionId"] == active.session_id
+        """On GetStage after every step; on ListStages too every THOROUGH_EVERY checks."""
+        for stage in self.live_stages():
+            got = self.ok(stage.scope, "GetStage", {"arn": stage.arn})["stage"]
+            self.check_active_session_id(stage, got)
+        if self.checks % THOROUGH_EVERY == 0:
+            for scope in STAGE_SCOPES:
+                listed = {s["arn"]: s for s in self.every_page(scope, "ListStages", {}, "stages")}
+                expected = [stage for stage in self.live_stages() if stage.scope == scope]
+                assert sorted(listed) == sorted(stage.arn for stage in expected)
+                for stage in expected:
+                    self.check_active_session_id(stage, listed[stage.arn])
+
+    @staticmethod
+    def check_active_session_id(stage: Stage, got: dict[str, Any]) -> None:
+        active = stage.active
+        if active is None:
+            assert "activeSessionId" not in got, got
+        else:
+            assert any(p.state == CONNECTED for p in active.participants.values())
+            assert got.get("activeSessionId") == active.session_id, got
 
     @invariant()
     def sessions_participants_and_events_agree_with_the_model(self) -> None:

@@ -1,4 +1,4 @@
-"""How a composition's state follows from what is stored and the clock (choice C41 in
+"""How a composition's state follows from what is stored and the clock (choice C39 in
 contract/README.md).
 
 No timer runs and nothing changes a composition behind the caller's back: its state at a moment

@@ -2,10 +2,10 @@
 
 The emulator composes no media. A composition keeps what StartComposition was asked, with the
 documented defaults filled in (patches on the layout, destination and recording shapes), and
-its state follows from its times and the clock (service/composition_lifecycle.py, choice C41
+its state follows from its times and the clock (service/composition_lifecycle.py, choice C39
 in contract/README.md). What StartComposition checks beyond the model: the rules across
 destinations, the stage and the configurations it names, the idempotency token and the quota
-of concurrent compositions (choice C40). ListCompositions: choice C42.
+of concurrent compositions (choice C38). ListCompositions: choice C40.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ EXACTLY_ONE = "Member must have exactly one of channel or s3"
 AT_MOST_ONE_EACH = "Member must have at most one channel destination and at most one s3 destination"
 """The rules across members that the model documents in words (DestinationConfiguration:
 "Either a channel or an s3 must be specified"; Composition.destinations: "either one
-destination (channel or s3) or two (one channel and one s3)"), worded as C2 (choice C40)."""
+destination (channel or s3) or two (one channel and one s3)"), worded as C2 (choice C38)."""
 
 
 # -- reading ------------------------------------------------------------------------------
 
 
 def find_composition(context: Context, arn: str) -> CompositionRecord:
-    """The caller's composition with this ARN; deleted ones (C41) and other callers' are not
+    """The caller's composition with this ARN; deleted ones (C39) and other callers' are not
     found."""
     forget_deleted(context.state, context.now)
     record = context.state.compositions.get(arn)
@@ -109,7 +109,7 @@ def _present(value: Any) -> Any:
 
 
 def _check_destinations(destinations: list[dict[str, Any]]) -> None:
-    """The documented rules across members, as one ValidationException (choice C40)."""
+    """The documented rules across members, as one ValidationException (choice C38)."""
     problems = []
     channels = sum(1 for d in destinations if "channel" in d)
     buckets = sum(1 for d in destinations if "s3" in d)
@@ -130,7 +130,7 @@ def _check_destinations(destinations: list[dict[str, Any]]) -> None:
 
 
 def _with_defaults(context: Context, request: Request) -> dict[str, Any]:
-    """What the request asks for, every documented default filled in (choice C40): the
+    """What the request asks for, every documented default filled in (choice C38): the
     parameters an idempotency token is judged by."""
     contract = context.backend.contract
     layout = request.get("layout", {})
@@ -156,7 +156,7 @@ def _with_defaults(context: Context, request: Request) -> dict[str, Any]:
 
 def _check_references(context: Context, parameters: dict[str, Any]) -> None:
     """The stage, storage configurations and encoder configurations named must be the
-    caller's (ResourceNotFoundException); channels are not looked for (choice C40)."""
+    caller's (ResourceNotFoundException); channels are not looked for (choice C38)."""
     find_stage(context, parameters["stageArn"])
     for destination in parameters["destinations"]:
         channel, s3 = destination.get("channel"), destination.get("s3")
@@ -177,7 +177,7 @@ def _new_id(context: Context, taken: set[str]) -> str:
 
 
 def start_composition(context: Context, request: Request) -> Response:
-    """Start a composition, or answer the one this idempotency token started (choice C40).
+    """Start a composition, or answer the one this idempotency token started (choice C38).
 
     Order (C13): the rules across destinations, then the idempotent answer to a repeated
     request, then the stage and configurations (not found), then a token reused with other
@@ -238,7 +238,7 @@ def get_composition(context: Context, request: Request) -> Response:
 
 
 def list_compositions(context: Context, request: Request) -> Response:
-    """Newest first; both filters may be given, and a composition must match both (C42)."""
+    """Newest first; both filters may be given, and a composition must match both (C40)."""
     forget_deleted(context.state, context.now)
     stage_arn = request.get("filterByStageArn")
     encoder_arn = request.get("filterByEncoderConfigurationArn")
@@ -255,7 +255,7 @@ def list_compositions(context: Context, request: Request) -> Response:
 
 
 def stop_composition(context: Context, request: Request) -> Response:
-    """Stop the composition now; one already stopping or stopped stays as it is (C41)."""
+    """Stop the composition now; one already stopping or stopped stays as it is (C39)."""
     record = find_composition(context, request["arn"])
     if _timeline(context, record).stop is None:
         record.stopped_at = context.now
@@ -263,7 +263,7 @@ def stop_composition(context: Context, request: Request) -> Response:
 
 
 def stop_stage_compositions(context: Context, stage_arn: str) -> None:
-    """DeleteStage: the stage's compositions that have not stopped stop now (C41)."""
+    """DeleteStage: the stage's compositions that have not stopped stop now (C39)."""
     for record in context.state.compositions.values():
         if record.stage_arn == stage_arn and _timeline(context, record).stop is None:
             record.stopped_at = context.now

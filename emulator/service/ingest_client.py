@@ -1,7 +1,7 @@
 """Acting as an RTMP(S) encoder: start and stop publishing with an ingest configuration's key.
 
 There is no media here: `start` is what the stage does when an encoder connects with a stream
-key, `stop` what it does when the encoder disconnects (choice C52 in
+key, `stop` what it does when the encoder disconnects (choice C43 in
 contract/README.md). The stream key's `rt_<account>_<region>_<id>_<secret>` chooses the account,
 region and configuration; the whole key must equal the configuration's stream key or its
 redundant one. Starting joins the configuration's stage as the key's participant (protocol

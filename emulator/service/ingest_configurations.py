@@ -5,9 +5,9 @@ An ingest configuration is a stream key that an RTMP(S) encoder publishes with, 
 is associated with, as one participant whose id is fixed at creation (ivs-facts.md 6). Its
 `state` is not stored: it is ACTIVE while one of its participants is connected to that stage
 (the encoder publishes; emulator/service/ingest_client.py plays it), INACTIVE otherwise
-(choice C50 in contract/README.md). While ACTIVE it cannot be updated, nor deleted
+(choice C41 in contract/README.md). While ACTIVE it cannot be updated, nor deleted
 without `force`. DisconnectParticipant of its participant and DeleteStage of its stage, while it
-publishes there, set its stageArn to "" (choice C51).
+publishes there, set its stageArn to "" (choice C42).
 
 Stream keys are secrets (the model marks StreamKey `sensitive`): they appear only in the
 outputs that carry them, never in a message or a log line.
@@ -32,7 +32,7 @@ from .paging import paginate, with_next_token
 ACTIVE = "ACTIVE"
 INACTIVE = "INACTIVE"
 SECRET_LENGTH = 32
-"""Characters [A-Za-z0-9] of a stream key's secret part (choice C50)."""
+"""Characters [A-Za-z0-9] of a stream key's secret part (choice C41)."""
 
 Publisher = tuple[StageRecord, StageSessionRecord, ParticipantRecord]
 
@@ -76,7 +76,7 @@ def dissociate_publishers(
 ) -> None:
     """Set stageArn to "" on the configurations publishing to `stage` now (only as
     `participant_id` when given): what DisconnectParticipant and DeleteStage do (choice
-    C51). The caller then disconnects the participants."""
+    C42). The caller then disconnects the participants."""
     for record in context.state.ingest_configurations.values():
         if record.stage_arn != stage.arn:
             continue
@@ -253,7 +253,7 @@ def _set_redundant_ingest(
     context: Context, record: IngestConfigurationRecord, redundant: bool
 ) -> None:
     """Turning redundant ingest on makes a second participant id and stream key; turning it
-    off forgets them (choice C50)."""
+    off forgets them (choice C41)."""
     if redundant and not record.redundant_credentials:
         config_id = record.arn.rsplit("/", 1)[1]
         record.redundant_credentials = [

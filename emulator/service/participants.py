@@ -40,7 +40,7 @@ def recording_state(participant: ParticipantRecord) -> str:
 
 def summarise_participant(participant: ParticipantRecord) -> dict[str, Any]:
     """A participant as the ParticipantSummary shape has it (choice C26); the replication and
-    ingest members only where they apply (choice C54)."""
+    ingest members only where they apply (choice C45)."""
     result: dict[str, Any] = {
         "participantId": participant.participant_id,
         "userId": participant.user_id or "",
@@ -78,7 +78,7 @@ def describe_participant(participant: ParticipantRecord) -> dict[str, Any]:
 
 def describe_event(event: ParticipantEventRecord) -> dict[str, Any]:
     """An event as the Event shape has it; the replication members where they apply (choice
-    C54)."""
+    C45)."""
     result: dict[str, Any] = {
         "name": event.name,
         "participantId": event.participant_id,
@@ -187,7 +187,7 @@ def disconnect_participant(context: Context, request: Request) -> Response:
     """Remove the participant from the stage for good (choice C29): it leaves now if
     connected, and its id never joins this stage again. A participant id that never joined
     any session of the stage is not found. An ingest configuration publishing as this
-    participant loses its stageArn (as documented; choice C51)."""
+    participant loses its stageArn (as documented; choice C42)."""
     stage = find_stage(context, request["stageArn"])
     participant_id = request["participantId"]
     if not any(participant_id in session.participants for session in stage.sessions.values()):

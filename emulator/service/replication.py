@@ -6,7 +6,7 @@ account and region: a replica participant with the same participant id joins the
 (replicationType REPLICA) and publishes while the source publishes; the source shows
 replicationType SOURCE. The replication ends by StopParticipantReplication or when either side
 leaves or is removed. The session changes live in service/sessions.py (`replicate`,
-`stop_replication`); this module checks requests and lists replicas (choice C53 in
+`stop_replication`); this module checks requests and lists replicas (choice C44 in
 contract/README.md).
 """
 

@@ -13,7 +13,7 @@ contract/README.md):
   when nobody is connected any more, the session ends and the stage has no activeSessionId;
 - a participant replicated to other stages (StartParticipantReplication) has a replica
   participant there that publishes while it publishes; the replication stops when the source
-  or the replica leaves or is removed, or by StopParticipantReplication (choice C53).
+  or the replica leaves or is removed, or by StopParticipantReplication (choice C44).
 
 The caller holds the region's lock; nothing here raises.
 """

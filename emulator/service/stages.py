@@ -99,8 +99,8 @@ def list_stages(context: Context, request: Request) -> Response:
 def delete_stage(context: Context, request: Request) -> Response:
     """Disconnect everyone on the stage, which ends its session (sessions.close_stage); then
     forget the stage, its sessions and the tokens issued for it: all are then not found.
-    Its compositions stop (choice C41). Ingest configurations publishing to it lose their
-    stageArn (choice C51)."""
+    Its compositions stop (choice C39). Ingest configurations publishing to it lose their
+    stageArn (choice C42)."""
     stage = find_stage(context, request["arn"])
     dissociate_publishers(context, stage)
     close_stage(context, stage)

@@ -19,7 +19,7 @@ from .composition_lifecycle import forget_deleted
 
 def find_taggable(context: Context, arn: str) -> Tagged:
     """The caller's resource with this ARN; other accounts, regions and types are not found,
-    nor compositions deleted by now (choice C41)."""
+    nor compositions deleted by now (choice C39)."""
     forget_deleted(context.state, context.now)
     record = context.state.taggable(arn)
     if record is None:

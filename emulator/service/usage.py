@@ -5,7 +5,7 @@ DeleteStorageConfiguration and DeleteEncoderConfiguration refuse with ConflictEx
 individual participant recording writes to a storage configuration, and compositions that
 name the storage or encoder configuration in a destination, until they are STOPPED (a
 STOPPING one still uses it: the documentation says to stop the composition "and wait for it to
-complete"; choice C41).
+complete"; choice C39).
 """
 
 from __future__ import annotations
