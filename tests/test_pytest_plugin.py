@@ -183,4 +183,4 @@ def test_without_boto3_the_plugin_loads_and_only_the_client_fixture_fails_saying
     )
     result = pytester.run(sys.executable, "-c", NO_BOTO3)
     result.assert_outcomes(passed=1, errors=1)
-    assert result.stdout.str().count(BOTO3_MISSING) == 1
+    assert BOTO3_MISSING in result.stdout.str()
