@@ -49,15 +49,14 @@ from flask.testing import FlaskClient
 from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from werkzeug.test import TestResponse
 
 from emulator import Config, create_app
 from emulator.clock import FixedClock
 from tests.conftest import START
+from tests.scoped_api import Scope, ScopedCalls
 from tests.stage_player import public_pem, self_signed_token
 from tests.strategies import CONTRACT
 
-Scope = tuple[str, str]
 T = TypeVar("T")
 STAGE_SCOPES: list[Scope] = [("111111111111", "us-east-1"), ("111111111111", "eu-west-1")]
 OUTSIDER: Scope = ("222222222222", "us-east-1")
@@ -110,14 +109,6 @@ def stamp(moment: datetime) -> str:
 
 def short(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
-
-
-def authorization(scope: Scope) -> str:
-    account, region = scope
-    return (
-        f"AWS4-HMAC-SHA256 Credential={account}/20260101/{region}/ivs/aws4_request, "
-        "SignedHeaders=host, Signature=x"
-    )
 
 
 # -- the model ------------------------------------------------------------------------------
@@ -275,7 +266,7 @@ Seat = tuple[Stage, Session, Participant]
 # -- the machine ----------------------------------------------------------------------------
 
 
-class StageSessions(RuleBasedStateMachine):
+class StageSessions(ScopedCalls, RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = FixedClock(START)
@@ -312,29 +303,6 @@ class StageSessions(RuleBasedStateMachine):
     @property
     def now(self) -> datetime:
         return self.clock.now()
-
-    def call(self, scope: Scope, operation: str, body: dict[str, Any]) -> TestResponse:
-        op = CONTRACT.operations[operation]
-        return self.client.open(
-            op.uri,
-            method=op.method,
-            data=json.dumps(body),
-            content_type="application/json",
-            headers={"Authorization": authorization(scope)},
-        )
-
-    def ok(self, scope: Scope, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.call(scope, operation, body)
-        assert response.status_code == 200, (operation, body, response.get_data(as_text=True))
-        result: dict[str, Any] = response.get_json()
-        return result
-
-    def not_found(self, scope: Scope, operation: str, body: dict[str, Any]) -> None:
-        response = self.call(scope, operation, body)
-        assert (response.status_code, response.headers.get("x-amzn-ErrorType")) == (
-            404,
-            "ResourceNotFoundException",
-        ), (operation, body, response.get_data(as_text=True))
 
     def every_page(
         self, scope: Scope, operation: str, request: dict[str, Any], key: str

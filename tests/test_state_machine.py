@@ -15,7 +15,6 @@ stages of the caller's scope.
 
 from __future__ import annotations
 
-import json
 import string
 from dataclasses import dataclass
 from typing import Any
@@ -24,16 +23,15 @@ from flask.testing import FlaskClient
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule
-from werkzeug.test import TestResponse
 
 from emulator import Config, create_app
 from emulator.clock import FixedClock
 from tests.conftest import START
+from tests.scoped_api import Scope, ScopedCalls
 from tests.strategies import CONTRACT, valid
 
 ACCOUNTS = ("111111111111", "222222222222")
 REGIONS = ("us-east-1", "eu-west-1")
-Scope = tuple[str, str]
 SCOPES: list[Scope] = [(account, region) for account in ACCOUNTS for region in REGIONS]
 ON_ONE_STAGE = ["GetStage", "UpdateStage", "DeleteStage", "CreateParticipantToken"]
 
@@ -43,14 +41,6 @@ small_tags = st.none() | st.dictionaries(
     st.text(string.ascii_letters, min_size=1, max_size=8), st.text(max_size=8), max_size=3
 )
 page_sizes = st.none() | st.integers(1, 3)
-
-
-def authorization(scope: Scope) -> str:
-    account, region = scope
-    return (
-        f"AWS4-HMAC-SHA256 Credential={account}/20260101/{region}/ivs/aws4_request, "
-        "SignedHeaders=host, Signature=x"
-    )
 
 
 @dataclass(frozen=True)
@@ -83,7 +73,7 @@ class ModelStage:
         return {"arn": self.arn, "name": self.name, "tags": self.tags}
 
 
-class StageLifecycle(RuleBasedStateMachine):
+class StageLifecycle(ScopedCalls, RuleBasedStateMachine):
     stages = Bundle("stages")
 
     def __init__(self) -> None:
@@ -95,28 +85,6 @@ class StageLifecycle(RuleBasedStateMachine):
         self.ever_created: set[str] = set()
 
     # -- plumbing ---------------------------------------------------------------------
-    def call(self, scope: Scope, operation: str, body: dict[str, Any]) -> TestResponse:
-        op = CONTRACT.operations[operation]
-        return self.client.open(
-            op.uri,
-            method=op.method,
-            data=json.dumps(body),
-            content_type="application/json",
-            headers={"Authorization": authorization(scope)},
-        )
-
-    def ok(self, scope: Scope, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.call(scope, operation, body)
-        assert response.status_code == 200, (operation, body, response.get_data(as_text=True))
-        result: dict[str, Any] = response.get_json()
-        return result
-
-    def not_found(self, scope: Scope, operation: str, body: dict[str, Any]) -> None:
-        response = self.call(scope, operation, body)
-        assert (response.status_code, response.headers.get("x-amzn-ErrorType")) == (
-            404,
-            "ResourceNotFoundException",
-        ), (operation, body, response.get_data(as_text=True))
 
     def live(self, caller: Scope, ref: StageRef) -> ModelStage | None:
         """The model's stage when the caller may see it: same scope and not deleted."""
