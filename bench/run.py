@@ -88,7 +88,7 @@ CANDIDATES = (
         CONSOLE_SCRIPT,
         CONSOLE_SCRIPT,
         0,
-        "the console script (emulator/server.py)",
+        "the console script (emulator/http/server.py)",
         module="emulator",
         distribution="ivs-realtime-emulator",
     ),

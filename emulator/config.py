@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .clock import parse_instant
-from .logformat import parse_log_format
+from .contract.timestamps import parse_instant
 
 ENV_PREFIX = "IVS_EMULATOR_"
+LOG_FORMATS = ("text", "json")
 
 
 def parse_access_keys(text: str) -> dict[str, str]:
@@ -52,6 +52,66 @@ class Setting:
 
 
 @dataclass(frozen=True)
+class Quota:
+    """One quota: its name in /_emulator/behaviours, its setting, and what it counts."""
+
+    name: str
+    setting: str
+    counts: str
+    help: str
+
+
+QUOTAS: tuple[Quota, ...] = (
+    Quota(
+        "stages",
+        "stage_quota",
+        "stages per region",
+        "stages per account and region (the documented 100)",
+    ),
+    Quota(
+        "participant_tokens_per_stage",
+        "participant_token_quota",
+        "participant tokens per stage",
+        "participant tokens per stage that CreateParticipantToken may issue (off unless set)",
+    ),
+    Quota(
+        "public_keys",
+        "public_key_quota",
+        "public keys per region",
+        "public keys per account and region that ImportPublicKey may keep (off unless set)",
+    ),
+    Quota(
+        "encoder_configurations",
+        "encoder_configuration_quota",
+        "encoder configurations per region",
+        "encoder configurations per account and region (the documented 20)",
+    ),
+    Quota(
+        "storage_configurations",
+        "storage_configuration_quota",
+        "storage configurations per region",
+        "storage configurations per account and region (off unless set)",
+    ),
+    Quota(
+        "compositions",
+        "composition_quota",
+        "concurrent compositions per region",
+        "concurrent compositions per account and region (the documented 5)",
+    ),
+    Quota(
+        "ingest_configurations",
+        "ingest_configuration_quota",
+        "ingest configurations per region",
+        "ingest configurations per account and region (off unless set)",
+    ),
+)
+"""Every quota the emulator enforces; the settings, the behaviours view and the errors
+all name them from here (ServiceQuotaExceededException, choice C13)."""
+
+QUOTA_BY_NAME = {quota.name: quota for quota in QUOTAS}
+
+
+@dataclass(frozen=True)
 class Config:
     host: str = "127.0.0.1"
     port: int = 4599
@@ -64,7 +124,7 @@ class Config:
     log_level: str = "INFO"
     denied: frozenset[str] = frozenset()
     pending_verification: frozenset[str] = frozenset()
-    stage_quota: int = 100
+    stage_quota: int | None = 100
     participant_token_quota: int | None = None
     public_key_quota: int | None = None
     encoder_configuration_quota: int | None = 20
@@ -93,6 +153,13 @@ class Config:
 
 def _optional_int(text: str) -> int | None:
     return None if text.lower() in ("", "none", "off") else int(text)
+
+
+def parse_log_format(text: str) -> str:
+    value = text.strip().lower()
+    if value not in LOG_FORMATS:
+        raise ValueError(f"expected one of {', '.join(LOG_FORMATS)}, got {text!r}")
+    return value
 
 
 def parse_bool(text: str) -> bool:
@@ -137,37 +204,7 @@ SETTINGS: tuple[Setting, ...] = (
         "models it (comma-separated)",
         parse_account_list,
     ),
-    Setting("stage_quota", "stages per account and region (ServiceQuotaExceededException)", int),
-    Setting(
-        "participant_token_quota",
-        "participant tokens per stage that CreateParticipantToken may issue (off unless set)",
-        _optional_int,
-    ),
-    Setting(
-        "public_key_quota",
-        "public keys per account and region that ImportPublicKey may keep (off unless set)",
-        _optional_int,
-    ),
-    Setting(
-        "encoder_configuration_quota",
-        "encoder configurations per account and region (the documented 20; 'off' for none)",
-        _optional_int,
-    ),
-    Setting(
-        "storage_configuration_quota",
-        "storage configurations per account and region (off unless set)",
-        _optional_int,
-    ),
-    Setting(
-        "composition_quota",
-        "concurrent compositions per account and region (the documented 5; 'off' for none)",
-        _optional_int,
-    ),
-    Setting(
-        "ingest_configuration_quota",
-        "ingest configurations per account and region (off unless set)",
-        _optional_int,
-    ),
+    *(Setting(quota.setting, quota.help, _optional_int) for quota in QUOTAS),
     Setting(
         "clock_start",
         "the emulator clock's time at start, ISO 8601 (e.g. 2026-01-02T03:04:05Z; no zone: UTC); "

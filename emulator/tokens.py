@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 from jwt.types import Options
 
+from .contract.timestamps import format_instant
+
 ALGORITHM = "ES384"
 
 
@@ -223,6 +225,6 @@ def verify_es384(
 def _instant(seconds: float) -> str:
     """Epoch seconds as ISO 8601 UTC (choice C10), for messages."""
     try:
-        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return format_instant(datetime.fromtimestamp(seconds, UTC))
     except (OverflowError, OSError, ValueError):
         return f"{seconds} seconds after the epoch"

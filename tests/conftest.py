@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
 from emulator import Config, create_app
-from emulator.clock import FixedClock
+from emulator.controls.clock import FixedClock
 from emulator.testing import LiveServer, boto3_client
 
 settings.register_profile(

@@ -1,6 +1,6 @@
 """A small checker that a parsed JSON value conforms to a shape of the contract.
 
-Independent of emulator/validation.py: written from the model's vocabulary (type, required,
+Independent of emulator/contract/validation.py: written from the model's vocabulary (type, required,
 members, member/key/value, min/max, pattern, enum, maxTotalUtf8Bytes) and nothing else.
 It is used on responses (output shapes) and, to test the strategies, on drawn requests.
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from emulator.contract import Contract, Shape
+from emulator.contract.model import Contract, Shape
 
 ISO_8601 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 

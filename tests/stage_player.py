@@ -1,6 +1,6 @@
 """Playing a stage client in tests: the /_emulator/stage/ and /_emulator/ingest/ endpoints
 over real HTTP (urllib), and self-signed participant tokens as the aws-samples demos build
-them (ivs-facts.md 1c)."""
+them (contract/README.md F2)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ constraint of one member is broken and everything else is valid, with the path A
 member by (`participantTokenConfigurations.2.member.duration`), the constraint phrase of
 contract/README.md choice C2, and the value the message shows.
 
-Nothing here reads emulator/validation.py: the constraints come from the contract's shapes
+Nothing here reads emulator/contract/validation.py: the constraints come from the contract's shapes
 (`Contract.load().shapes`, patches applied), the wording from choice C2.
 
 A minimum length or size of 0 is not a constraint any value can break; it is not counted.
@@ -31,7 +31,7 @@ from typing import Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from emulator.contract import Contract, Shape
+from emulator.contract.model import Contract, Shape
 
 CONTRACT = Contract.load()
 

@@ -18,7 +18,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from emulator import Config
-from emulator.clock import FixedClock
+from emulator.controls.clock import FixedClock
 from emulator.testing import LiveServer
 from tests.conftest import START
 from tests.helpers import client_error, error_code, error_message, status

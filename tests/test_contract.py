@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator import errors
-from emulator.contract import Contract, contract_dir
-from emulator.protocol import Router
+from emulator.contract import errors
+from emulator.contract.model import Contract, contract_dir
+from emulator.http.protocol import Router
 
 ROOT = Path(__file__).resolve().parent.parent
 

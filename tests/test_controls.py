@@ -25,9 +25,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from emulator import Config, create_app
-from emulator.app import emulator_of
-from emulator.clock import ControlledClock, SystemClock
-from emulator.contract import Contract
+from emulator.contract.model import Contract
+from emulator.controls.clock import ControlledClock, SystemClock
+from emulator.http.app import emulator_of
 from emulator.testing import LiveServer, boto3_client
 from emulator.tokens import TokenSigner
 from tests.helpers import client_error, error_code, error_message, status
@@ -426,7 +426,7 @@ def test_state_is_filtered_by_account_and_region(client: FlaskClient, make_ivs: 
 def test_state_shows_every_collection_of_the_store(client: FlaskClient) -> None:
     from dataclasses import fields
 
-    from emulator.store import RegionState
+    from emulator.state.store import RegionState
 
     client.post("/CreateStage", json={})
     (region,) = client.get("/_emulator/state").get_json()["regions"]

@@ -34,7 +34,7 @@ from flask.testing import FlaskClient
 from stage_player import StagePlayer, joined, public_pem
 
 from emulator import Config, create_app
-from emulator.clock import FixedClock
+from emulator.controls.clock import FixedClock
 from emulator.testing import LiveServer, boto3_client
 
 JS_DIR = Path(__file__).resolve().parent / "js"

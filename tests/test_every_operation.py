@@ -35,9 +35,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator import Config, create_app
-from emulator.app import emulator_of
-from emulator.clock import ControlledClock
-from emulator.service import Service
+from emulator.controls.clock import ControlledClock
+from emulator.http.app import emulator_of
+from emulator.service.dispatch import Service
 from emulator.testing import LiveServer, boto3_client
 from tests.conftest import START
 from tests.output_shape import problems

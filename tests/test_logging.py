@@ -16,8 +16,9 @@ import pytest
 from flask import Flask
 
 from emulator import Config
-from emulator.logformat import JsonFormatter, formatter, parse_log_format
-from emulator.server import configure_logging
+from emulator.config import parse_log_format
+from emulator.http.logformat import JsonFormatter, formatter
+from emulator.http.server import configure_logging
 from emulator.testing import LiveServer
 
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

@@ -13,11 +13,11 @@ import pytest
 from flask import Flask
 
 from emulator import Config, create_app
-from emulator.app import emulator_of
-from emulator.clock import FixedClock
-from emulator.contract import MODEL_NAME, Contract, contract_dir
-from emulator.errors import ValidationException
-from emulator.service import Backend, Context
+from emulator.contract.errors import ValidationException
+from emulator.contract.model import MODEL_NAME, Contract, contract_dir
+from emulator.controls.clock import FixedClock
+from emulator.http.app import emulator_of
+from emulator.service.context import Backend, Context
 from emulator.service.paging import paginate, paging_secret
 from tests.conftest import START
 

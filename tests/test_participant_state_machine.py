@@ -51,7 +51,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from emulator import Config, create_app
-from emulator.clock import FixedClock
+from emulator.controls.clock import FixedClock
 from tests.conftest import START
 from tests.scoped_api import Scope, ScopedCalls
 from tests.stage_player import public_pem, self_signed_token

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from emulator import Config, create_app
-from emulator.clock import FixedClock
+from emulator.controls.clock import FixedClock
 from tests.conftest import START
 from tests.helpers import client_error, error_code, error_message
 from tests.output_shape import assert_conforms

@@ -9,8 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from emulator import Config, create_app
-from emulator.app import emulator_of
-from emulator.protocol import COMMON_HEADERS, identify_caller
+from emulator.http.app import emulator_of
+from emulator.http.protocol import COMMON_HEADERS, identify_caller
 
 SIGV4 = (
     "AWS4-HMAC-SHA256 Credential={key}/20260102/{region}/ivs/aws4_request, "

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from emulator.config import SETTINGS
-from emulator.pytest_plugin import BOTO3_MISSING
+from emulator.testing.pytest_plugin import BOTO3_MISSING
 
 pytest_plugins = ["pytester"]
 
@@ -131,7 +131,7 @@ def test_a_conftest_can_override_the_config(pytester: pytest.Pytester) -> None:
         import os
 
         import pytest
-        from emulator.pytest_plugin import config_from_env
+        from emulator.testing.pytest_plugin import config_from_env
 
         @pytest.fixture(scope="session")
         def ivs_emulator_config():
@@ -157,7 +157,7 @@ import sys
 
 sys.modules["boto3"] = None  # import boto3 now raises ImportError
 sys.modules["botocore"] = None
-import emulator.pytest_plugin
+import emulator.testing.pytest_plugin
 
 assert "flask" not in sys.modules, "importing the plugin loaded Flask"
 import pytest

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.cli import build_parser, load_config
 from emulator.config import SETTINGS, Config
+from emulator.http.cli import build_parser, load_config
 
 README = Path(__file__).parent.parent / "README.md"
 

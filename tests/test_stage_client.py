@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from emulator.clock import FixedClock
+from emulator.controls.clock import FixedClock
 from emulator.testing import LiveServer
 from tests.conftest import START
 from tests.helpers import client_error, error_code

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from emulator.contract import Contract
+from emulator.contract.model import Contract
 from tests.helpers import client_error, error_code, error_message, status
 
 STORAGE_ARN = "arn:aws:ivs:us-east-1:123456789012:storage-configuration/abcdABCDefgh"

@@ -17,8 +17,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from emulator.app import emulator_of
-from emulator.clock import FixedClock
+from emulator.controls.clock import FixedClock
+from emulator.http.app import emulator_of
 from emulator.testing import LiveServer
 from tests.conftest import START
 from tests.helpers import client_error, error_code, error_message, status

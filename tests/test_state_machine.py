@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule
 
 from emulator import Config, create_app
-from emulator.clock import FixedClock
+from emulator.controls.clock import FixedClock
 from tests.conftest import START
 from tests.scoped_api import Scope, ScopedCalls
 from tests.strategies import CONTRACT, valid

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask.testing import FlaskClient
 
-from emulator.contract import Contract
+from emulator.contract.model import Contract
 from tests.helpers import client_error, error_code, error_message, status
 
 OTHER_ACCOUNT = "210987654321"

@@ -19,9 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from emulator import Config, create_app
-from emulator.app import emulator_of
-from emulator.clock import FixedClock
-from emulator.service import Backend, Context, Service
+from emulator.controls.clock import FixedClock
+from emulator.http.app import emulator_of
 from emulator.service.admission import (
     REQUIRED_CLAIMS,
     AdmittedToken,
@@ -31,6 +30,8 @@ from emulator.service.admission import (
     check_token,
     token_scope,
 )
+from emulator.service.context import Backend, Context
+from emulator.service.dispatch import Service
 from emulator.tokens import (
     BadSignature,
     ExpiredToken,
@@ -108,7 +109,7 @@ def key_arn(emulator: Emulator, user_key: ec.EllipticCurvePrivateKey) -> str:
 
 
 def self_claims(stage: dict[str, Any], now: datetime = START, **changes: Any) -> dict[str, Any]:
-    """Claims as the aws-samples token builders write them (ivs-facts.md 1c)."""
+    """Claims as the aws-samples token builders write them (contract/README.md F2)."""
     iat = int(now.timestamp())
     claims: dict[str, Any] = {
         "exp": iat + 3600,
@@ -292,9 +293,9 @@ def test_a_token_is_refused_once_the_clock_reaches_its_exp(
     emulator: Emulator, stage: dict[str, Any]
 ) -> None:
     token = emulator.issued_token(stage["arn"], duration=10)["token"]
-    emulator.clock.advance(10 * 60 - 1)
+    emulator.controls.clock.advance(10 * 60 - 1)
     admitted(emulator.admit(token))
-    emulator.clock.advance(1)
+    emulator.controls.clock.advance(1)
     assert "expired" in refusal(emulator.admit(token), Problem.EXPIRED)
 
 
@@ -302,7 +303,7 @@ def test_an_expired_self_signed_token_is_refused(
     emulator: Emulator, stage: dict[str, Any], user_key: ec.EllipticCurvePrivateKey, key_arn: str
 ) -> None:
     token = self_signed(self_claims(stage), user_key, key_arn)
-    emulator.clock.advance(3601)
+    emulator.controls.clock.advance(3601)
     refusal(emulator.admit(token), Problem.EXPIRED)
 
 
@@ -342,7 +343,7 @@ def test_a_token_issued_in_the_future_is_not_yet_valid(
     later = START + timedelta(minutes=5)
     token = self_signed(self_claims(stage, now=later), user_key, key_arn)
     refusal(emulator.admit(token), Problem.NOT_YET_VALID)
-    emulator.clock.advance(5 * 60)
+    emulator.controls.clock.advance(5 * 60)
     admitted(emulator.admit(token))
 
 
@@ -587,7 +588,7 @@ def test_further_checks_are_not_run_for_a_refused_token(
     emulator: Emulator, stage: dict[str, Any]
 ) -> None:
     token = emulator.issued_token(stage["arn"], duration=1)["token"]
-    emulator.clock.advance(60)
+    emulator.controls.clock.advance(60)
     calls: list[AdmittedToken] = []
     admit(emulator.backend, token, checks=[lambda c, t: calls.append(t)])
     assert calls == []

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from emulator.contract import Contract
-from emulator.errors import SerializationException, ValidationException
-from emulator.validation import Validator
+from emulator.contract.errors import SerializationException, ValidationException
+from emulator.contract.model import Contract
+from emulator.contract.validation import Validator
 
 MODEL: dict[str, Any] = {
     "operations": {},

@@ -9,7 +9,7 @@ checks, in this order (choices C18 and C19 in contract/README.md):
 2. the key the kid names: the emulator's own, or a public key of the stage's account and
    region that exists (a deleted one is refused by name);
 3. the signature and expiry (tokens.verify_es384, with the context's clock);
-4. the claims of ivs-facts.md 1c: types, `jti` a participant id, lifetime at most the longest
+4. the claims of contract/README.md F2: types, `jti` a participant id, lifetime at most the longest
    token duration (20160 minutes), not issued in the future;
 5. the stage: `resource` names an existing stage, `topic` is its id;
 6. the caller's further checks (`checks`): a participant disconnected for good, a revoked
@@ -31,8 +31,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from .. import arns
-from ..store import StageRecord
+from ..contract import arns
+from ..state.store import StageRecord
 from ..tokens import (
     BadSignature,
     ExpiredToken,
@@ -43,10 +43,10 @@ from ..tokens import (
     unverified_header,
     verify_es384,
 )
-from . import Backend, Context
+from .context import Backend, Context
 
 REQUIRED_CLAIMS = ("exp", "iat", "jti", "resource", "topic", "capabilities", "version")
-"""Claims every participant token carries (ivs-facts.md 1c; choice C19)."""
+"""Claims every participant token carries (contract/README.md F2; choice C19)."""
 
 IAT_LEEWAY_SECONDS = 60
 """How far in the future `iat` may be, for clocks a little ahead of the emulator's (C19)."""
@@ -66,7 +66,7 @@ class Problem(StrEnum):
     LIFETIME_TOO_LONG = "lifetime_too_long"
     STAGE_NOT_FOUND = "stage_not_found"
     TOPIC_MISMATCH = "topic_mismatch"
-    # Refused by the checks a join adds (service/client_actions.py):
+    # Refused by the checks a join adds (service/stage_actions.py):
     PARTICIPANT_DISCONNECTED = "participant_disconnected"
     """The jti was removed from the stage by DisconnectParticipant."""
     TOKEN_REVOKED = "token_revoked"
@@ -237,7 +237,7 @@ def _signing_key(context: Context, kid: str) -> ec.EllipticCurvePublicKey | Refu
 
 
 def _claims_refusal(context: Context, claims: Mapping[str, Any]) -> Refusal | None:
-    """A Refusal when the claims break ivs-facts.md 1c or the lifetime rules (choice C19)."""
+    """A Refusal when the claims break contract/README.md F2 or the lifetime rules (choice C19)."""
     problem = _claims_problem(context, claims)
     if problem is not None:
         return Refusal(Problem.INVALID_CLAIMS, problem)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..store import CompositionRecord, RegionState, StageRecord
+from ..state.store import CompositionRecord, RegionState, StageRecord
 
 STARTING_FOR = timedelta(seconds=1)
 """How long a composition is STARTING; its destinations start (`startTime`) when it ends."""

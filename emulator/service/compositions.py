@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ConflictException, ResourceNotFoundException, ValidationException
-from ..store import CompositionDestinationRecord, CompositionRecord
-from ..validation import render
-from . import Context, Handler, Request, Response
+from ..contract.errors import ConflictException, ResourceNotFoundException
+from ..contract.validation import invalid, violation
+from ..state.store import CompositionDestinationRecord, CompositionRecord
 from .composition_lifecycle import Timeline, encoder_configurations_of, forget_deleted, timeline
+from .context import Context, Handler, Request, Response
 from .encoder_configurations import find_encoder_configuration
-from .lookups import find_stage
+from .finders import find_stage
 from .paging import newest_first, paginate, with_next_token
 from .storage_configurations import find_storage_configuration
 
@@ -114,19 +114,12 @@ def _check_destinations(destinations: list[dict[str, Any]]) -> None:
     channels = sum(1 for d in destinations if "channel" in d)
     buckets = sum(1 for d in destinations if "s3" in d)
     if channels > 1 or buckets > 1:
-        problems.append(
-            f"Value '{render(destinations)}' at 'destinations' failed to satisfy constraint: "
-            f"{AT_MOST_ONE_EACH}"
-        )
+        problems.append(violation("destinations", AT_MOST_ONE_EACH, destinations))
     for index, destination in enumerate(destinations, start=1):
         if ("channel" in destination) == ("s3" in destination):
-            problems.append(
-                f"Value '{render(destination)}' at 'destinations.{index}.member' failed to "
-                f"satisfy constraint: {EXACTLY_ONE}"
-            )
+            problems.append(violation(f"destinations.{index}.member", EXACTLY_ONE, destination))
     if problems:
-        noun = "validation error" if len(problems) == 1 else "validation errors"
-        raise ValidationException(f"{len(problems)} {noun} detected: " + "; ".join(problems))
+        raise invalid(*problems)
 
 
 def _with_defaults(context: Context, request: Request) -> dict[str, Any]:
@@ -201,9 +194,7 @@ def start_composition(context: Context, request: Request) -> Response:
             "with other parameters"
         )
     running = sum(1 for r in state.compositions.values() if _timeline(context, r).running)
-    context.backend.behaviours.enforce(
-        "compositions", running, "concurrent compositions per region"
-    )
+    context.backend.behaviours.enforce("compositions", running)
     composition_id = _new_id(
         context, {r.arn.rsplit("/", 1)[1] for r in state.compositions.values()}
     )

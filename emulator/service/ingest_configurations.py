@@ -2,9 +2,9 @@
 ListIngestConfigurations, UpdateIngestConfiguration and DeleteIngestConfiguration.
 
 An ingest configuration is a stream key that an RTMP(S) encoder publishes with, to the stage it
-is associated with, as one participant whose id is fixed at creation (ivs-facts.md 6). Its
+is associated with, as one participant whose id is fixed at creation (contract/README.md, F5). Its
 `state` is not stored: it is ACTIVE while one of its participants is connected to that stage
-(the encoder publishes; emulator/service/ingest_client.py plays it), INACTIVE otherwise
+(the encoder publishes; emulator/service/ingest_actions.py plays it), INACTIVE otherwise
 (choice C41 in contract/README.md). While ACTIVE it cannot be updated, nor deleted
 without `force`. DisconnectParticipant of its participant and DeleteStage of its stage, while it
 publishes there, set its stageArn to "" (choice C42).
@@ -17,16 +17,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ConflictException, ResourceNotFoundException, ValidationException
-from ..store import (
+from ..contract.errors import ConflictException, ResourceNotFoundException, ValidationException
+from ..contract.validation import invalid, violation
+from ..state.store import (
     IngestConfigurationRecord,
     ParticipantRecord,
     StageRecord,
     StageSessionRecord,
 )
-from . import Context, Handler, Request, Response
-from . import sessions as live
-from .lookups import find_stage
+from . import live_sessions
+from .context import Context, Handler, Request, Response
+from .finders import find_stage
 from .paging import paginate, with_next_token
 
 ACTIVE = "ACTIVE"
@@ -61,7 +62,7 @@ def publishers(context: Context, record: IngestConfigurationRecord) -> list[Publ
         return []
     found = []
     for participant_id in participant_ids(record):
-        connected = live.connected_participant(stage, participant_id)
+        connected = live_sessions.connected_participant(stage, participant_id)
         if connected is not None and connected[1].ingest_configuration_arn == record.arn:
             found.append((stage, *connected))
     return found
@@ -138,19 +139,16 @@ def create_ingest_configuration(context: Context, request: Request) -> Response:
     protocol = request["ingestProtocol"]
     insecure = request.get("insecureIngest")
     if protocol == "RTMP" and insecure is not True:
-        shown = "null" if insecure is None else "'false'"
-        raise ValidationException(
-            f"1 validation error detected: Value {shown} at 'insecureIngest' failed to satisfy "
-            "constraint: Member must be true when ingestProtocol is RTMP"
+        raise invalid(
+            violation("insecureIngest", "Member must be true when ingestProtocol is RTMP", insecure)
         )
     stage_arn = request.get("stageArn", "")
     if stage_arn and stage_arn not in context.state.stages:
-        raise ValidationException(_no_such_stage(stage_arn))
+        raise _no_such_stage(stage_arn)
     state = context.state
     context.backend.behaviours.enforce(
         "ingest_configurations",
         len(state.ingest_configurations),
-        "ingest configurations per region",
     )
     config_id, arn = context.new_arn("ingest-configuration", state.ingest_configurations)
     attributes = request.get("attributes")
@@ -228,7 +226,7 @@ def delete_ingest_configuration(context: Context, request: Request) -> Response:
             f"(publishing to {record.stage_arn}); stop the stream first or set force to true"
         )
     for stage, session, participant in connected:
-        live.leave(context, stage, session, participant)
+        live_sessions.leave(context, stage, session, participant)
     del context.state.ingest_configurations[record.arn]
     return {}
 
@@ -236,15 +234,18 @@ def delete_ingest_configuration(context: Context, request: Request) -> Response:
 # -- plumbing ---------------------------------------------------------------------------------
 
 
-def _no_such_stage(stage_arn: str) -> str:
-    return (
-        f"1 validation error detected: Value '{stage_arn}' at 'stageArn' failed to satisfy "
-        "constraint: Member must be the ARN of an existing stage of this account and region"
+def _no_such_stage(stage_arn: str) -> ValidationException:
+    return invalid(
+        violation(
+            "stageArn",
+            "Member must be the ARN of an existing stage of this account and region",
+            stage_arn,
+        )
     )
 
 
 def _stream_key(context: Context, config_id: str) -> str:
-    """`rt_<account>_<region>_<ingest configuration id>_<secret>` (ivs-facts.md 4)."""
+    """`rt_<account>_<region>_<ingest configuration id>_<secret>` (contract/README.md, F4)."""
     secret = context.backend.ids.alnum(SECRET_LENGTH)
     return f"rt_{context.account}_{context.region}_{config_id}_{secret}"
 

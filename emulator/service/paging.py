@@ -27,9 +27,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from ..errors import ValidationException
-from ..ids import derived_secret
-from . import Context, Request, Response
+from ..contract.errors import ValidationException
+from ..contract.validation import invalid, violation
+from ..controls.ids import derived_secret
+from .context import Context, Request, Response
 
 TOKEN_VERSION = 1
 PAGING_MEMBERS = frozenset({"nextToken", "maxResults"})
@@ -172,7 +173,10 @@ def _decode(token: str) -> bytes | None:
 
 def _invalid_token(operation: str, token: str, filters: Mapping[str, Any]) -> ValidationException:
     same = " with the same parameters" if filters else ""
-    return ValidationException(
-        f"1 validation error detected: Value '{token}' at 'nextToken' failed to satisfy "
-        f"constraint: Member must be a token returned by a previous {operation} call{same}"
+    return invalid(
+        violation(
+            "nextToken",
+            f"Member must be a token returned by a previous {operation} call{same}",
+            token,
+        )
     )

@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from ..store import IssuedToken
-from . import Context, Handler, Request, Response
-from .lookups import find_stage
+from ..state.store import IssuedToken
+from .context import Context, Handler, Request, Response
+from .finders import find_stage
 
 if TYPE_CHECKING:
-    from ..store import StageRecord
+    from ..state.store import StageRecord
 
 SERVICE_TOKEN_VERSION = "0.0"
 
 
 def token_claims(stage: StageRecord, token: IssuedToken) -> dict[str, Any]:
-    """The claims of a service-issued token, in the service's order (ivs-facts.md 1a).
+    """The claims of a service-issued token, in the service's order (contract/README.md, F1).
 
     `user_id` and `attributes` appear only when the request gave them (choice C4).
     """
@@ -75,9 +75,7 @@ def issue_token(context: Context, stage: StageRecord, request: dict[str, Any]) -
 def create_participant_token(context: Context, request: Request) -> Response:
     stage = find_stage(context, request["stageArn"])
     issued = sum(1 for t in context.state.tokens.values() if t.stage_arn == stage.arn)
-    context.backend.behaviours.enforce(
-        "participant_tokens_per_stage", issued, "participant tokens per stage"
-    )
+    context.backend.behaviours.enforce("participant_tokens_per_stage", issued)
     filled = context.backend.contract.with_defaults("CreateParticipantTokenRequest", request)
     return {"participantToken": issue_token(context, stage, filled)}
 

@@ -2,7 +2,7 @@
 GetParticipant, ListParticipants, ListParticipantEvents, DisconnectParticipant and
 RevokeConnectionToken.
 
-The sessions themselves change in service/sessions.py; this module reads them in the output
+The sessions themselves change in service/live_sessions.py; this module reads them in the output
 shapes of the model and removes people. Orders: sessions and events newest first,
 participants in the order they first joined (choice C25 in contract/README.md).
 """
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ResourceNotFoundException, ValidationException
-from ..store import ParticipantEventRecord, ParticipantRecord, StageRecord, StageSessionRecord
-from . import Context, Handler, Request, Response
-from . import sessions as live
+from ..contract.errors import ResourceNotFoundException, ValidationException
+from ..state.store import ParticipantEventRecord, ParticipantRecord, StageRecord, StageSessionRecord
+from . import live_sessions
+from .context import Context, Handler, Request, Response
+from .finders import find_stage
 from .ingest_configurations import dissociate_publishers
-from .lookups import find_stage
 from .paging import newest_first, paginate, with_next_token
 
 LIST_FILTERS = ("filterByUserId", "filterByPublished", "filterByState", "filterByRecordingState")
@@ -196,7 +196,7 @@ def disconnect_participant(context: Context, request: Request) -> Response:
         )
     stage.disconnected_participants[participant_id] = request.get("reason", "")
     dissociate_publishers(context, stage, participant_id)
-    live.remove(context, stage, participant_id)
+    live_sessions.remove(context, stage, participant_id)
     return {}
 
 
@@ -206,7 +206,7 @@ def revoke_connection_token(context: Context, request: Request) -> Response:
     token_id = request["tokenId"]
     context.state.revoked_tokens.add(token_id)
     for stage in list(context.state.stages.values()):
-        live.remove(context, stage, token_id)
+        live_sessions.remove(context, stage, token_id)
     return {}
 
 

@@ -18,10 +18,11 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
 
-from ..errors import ConflictException, ValidationException
-from ..store import PublicKeyRecord
-from . import Context, Handler, Request, Response
-from .lookups import find_public_key
+from ..contract.errors import ConflictException, ValidationException
+from ..contract.validation import invalid, violation
+from ..state.store import PublicKeyRecord
+from .context import Context, Handler, Request, Response
+from .finders import find_public_key
 from .paging import paginate, with_next_token
 
 _PEM_BLOCK = re.compile(
@@ -41,10 +42,7 @@ _KEY_KINDS: tuple[tuple[type[Any], str], ...] = (
 
 def _refuse(why: str) -> ValidationException:
     """The ValidationException of key material that is not what ImportPublicKey takes (C16)."""
-    return ValidationException(
-        "1 validation error detected: Value at 'publicKeyMaterial' failed to satisfy "
-        f"constraint: {_WANTED} ({why})"
-    )
+    return invalid(violation("publicKeyMaterial", f"{_WANTED} ({why})"))
 
 
 def read_public_key(material: str) -> ec.EllipticCurvePublicKey:
@@ -115,9 +113,7 @@ def import_public_key(context: Context, request: Request) -> Response:
                 f"This public key has already been imported: {existing.arn} "
                 f"(fingerprint {existing.fingerprint})"
             )
-    context.backend.behaviours.enforce(
-        "public_keys", len(state.public_keys), "public keys per region"
-    )
+    context.backend.behaviours.enforce("public_keys", len(state.public_keys))
     key_id, arn = context.new_arn("public-key", state.public_keys, state.deleted_public_keys)
     record = PublicKeyRecord(
         arn=arn,

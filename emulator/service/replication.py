@@ -5,7 +5,7 @@ A participant connected to a source stage is replicated to a destination stage o
 account and region: a replica participant with the same participant id joins the destination
 (replicationType REPLICA) and publishes while the source publishes; the source shows
 replicationType SOURCE. The replication ends by StopParticipantReplication or when either side
-leaves or is removed. The session changes live in service/sessions.py (`replicate`,
+leaves or is removed. The session changes live in service/live_sessions.py (`replicate`,
 `stop_replication`); this module checks requests and lists replicas (choice C44 in
 contract/README.md).
 """
@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ConflictException, ResourceNotFoundException, ValidationException
-from ..store import ReplicationRecord, StageRecord
-from . import Context, Handler, Request, Response
-from . import sessions as live
-from .lookups import find_stage
+from ..contract.errors import ConflictException, ResourceNotFoundException
+from ..contract.validation import invalid, violation
+from ..state.store import ReplicationRecord, StageRecord
+from . import live_sessions
+from .context import Context, Handler, Request, Response
+from .finders import find_stage
 from .paging import paginate, with_next_token
 
 
@@ -41,25 +42,24 @@ def start_participant_replication(context: Context, request: Request) -> Respons
     source_arn, destination_arn = request["sourceStageArn"], request["destinationStageArn"]
     participant_id = request["participantId"]
     if source_arn == destination_arn:
-        raise ValidationException(
-            f"1 validation error detected: Value '{destination_arn}' at 'destinationStageArn' "
-            "failed to satisfy constraint: Member must not be the source stage"
+        raise invalid(
+            violation("destinationStageArn", "Member must not be the source stage", destination_arn)
         )
     source_stage = find_stage(context, source_arn)
     destination = find_stage(context, destination_arn)
-    connected = live.connected_participant(source_stage, participant_id)
+    connected = live_sessions.connected_participant(source_stage, participant_id)
     if connected is None:
         raise ResourceNotFoundException(
             f"Participant not found: {participant_id!r} is not connected to stage {source_arn}"
         )
     session, participant = connected
-    if participant.replication_type == live.REPLICA:
+    if participant.replication_type == live_sessions.REPLICA:
         raise ConflictException(
             f"Participant {participant_id} on stage {source_arn} is a replica of a participant "
             f"of stage {participant.source_stage_arn}; replicate the source participant instead"
         )
     _refuse_destination(context, source_stage, destination, participant_id)
-    live.replicate(
+    live_sessions.replicate(
         context,
         (source_stage, session, participant),
         destination,
@@ -78,7 +78,7 @@ def stop_participant_replication(context: Context, request: Request) -> Response
             f"Participant replication not found: participant {request['participantId']!r} is "
             f"not being replicated from stage {source_stage.arn} to stage {destination.arn}"
         )
-    live.stop_replication(context, record)
+    live_sessions.stop_replication(context, record)
     return {}
 
 
@@ -100,7 +100,7 @@ def _active(
     context: Context, source_arn: str, destination_arn: str, participant_id: str
 ) -> ReplicationRecord | None:
     for record in context.state.replications:
-        if record.state == live.ACTIVE and (
+        if record.state == live_sessions.ACTIVE and (
             record.source_stage_arn,
             record.destination_stage_arn,
             record.participant_id,
@@ -118,7 +118,7 @@ def _refuse_destination(
             f"Participant {participant_id} is already being replicated from stage {source.arn} "
             f"to stage {destination.arn}"
         )
-    if live.connected_participant(destination, participant_id) is not None:
+    if live_sessions.connected_participant(destination, participant_id) is not None:
         raise ConflictException(
             f"Participant {participant_id} is already connected to stage {destination.arn}"
         )

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..arns import account_prefix
-from ..store import StageRecord
-from . import Context, Handler, Request, Response
+from ..contract.arns import account_prefix
+from ..state.store import StageRecord
 from .compositions import stop_stage_compositions
+from .context import Context, Handler, Request, Response
+from .finders import find_stage
 from .ingest_configurations import dissociate_publishers
-from .lookups import find_stage
+from .live_sessions import close_stage
 from .paging import paginate, with_next_token
 from .participant_tokens import issue_token
-from .sessions import close_stage
 
 EVENTS_ENDPOINT = "wss://global.events.live-video.net"
 
@@ -41,7 +41,7 @@ def describe_stage(stage: StageRecord) -> dict[str, Any]:
 
 def create_stage(context: Context, request: Request) -> Response:
     contract = context.backend.contract
-    context.backend.behaviours.enforce("stages", len(context.state.stages), "stages per region")
+    context.backend.behaviours.enforce("stages", len(context.state.stages))
     stage_id, arn = context.new_arn("stage", context.state.stages)
     stage = StageRecord(
         arn=arn,

@@ -10,20 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ResourceNotFoundException
-from ..store import StorageConfigurationRecord
-from . import Context, Handler, Request, Response
-from .paging import paginate, with_next_token
-from .usage import refuse_if_in_use
-
-
-def find_storage_configuration(context: Context, arn: str) -> StorageConfigurationRecord:
-    """The caller's storage configuration with this ARN; deleted ones and other callers' are
-    not found."""
-    record = context.state.storage_configurations.get(arn)
-    if record is None:
-        raise ResourceNotFoundException(f"Storage configuration not found: {arn}")
-    return record
+from ..state.store import StorageConfigurationRecord
+from .configurations import ConfigurationKind
+from .context import Context, Handler, Request, Response
 
 
 def describe_storage_configuration(record: StorageConfigurationRecord) -> dict[str, Any]:
@@ -37,54 +26,26 @@ def describe_storage_configuration(record: StorageConfigurationRecord) -> dict[s
     }
 
 
+STORAGE_CONFIGURATIONS: ConfigurationKind[StorageConfigurationRecord] = ConfigurationKind(
+    noun="Storage configuration",
+    resource="StorageConfiguration",
+    arn_type="storage-configuration",
+    quota="storage_configurations",
+    records=lambda state: state.storage_configurations,
+    make=StorageConfigurationRecord,
+    describe=describe_storage_configuration,
+    summarise=describe_storage_configuration,
+)
+
+
+def find_storage_configuration(context: Context, arn: str) -> StorageConfigurationRecord:
+    return STORAGE_CONFIGURATIONS.find(context, arn)
+
+
 def create_storage_configuration(context: Context, request: Request) -> Response:
     """Keep the bucket name as given (C22); the quota is off unless set."""
-    state = context.state
-    context.backend.behaviours.enforce(
-        "storage_configurations",
-        len(state.storage_configurations),
-        "storage configurations per region",
-    )
-    config_id, arn = context.new_arn("storage-configuration", state.storage_configurations)
-    record = StorageConfigurationRecord(
-        arn=arn,
-        name=request.get("name", ""),
-        s3={"bucketName": request["s3"]["bucketName"]},
-        tags=dict(request.get("tags", {})),
-        created_at=context.now,
-        sequence=state.next_sequence(),
-    )
-    state.storage_configurations[arn] = record
-    return {"storageConfiguration": describe_storage_configuration(record)}
+    s3 = {"bucketName": request["s3"]["bucketName"]}
+    return STORAGE_CONFIGURATIONS.create(context, request, s3=s3)
 
 
-def get_storage_configuration(context: Context, request: Request) -> Response:
-    record = find_storage_configuration(context, request["arn"])
-    return {"storageConfiguration": describe_storage_configuration(record)}
-
-
-def list_storage_configurations(context: Context, request: Request) -> Response:
-    """Summaries in creation order; 100 to a page unless maxResults says otherwise (C22)."""
-    records = context.state.storage_configurations.values()
-    page, next_token = paginate(context, "ListStorageConfigurations", records, request)
-    return with_next_token(
-        {"storageConfigurations": [describe_storage_configuration(record) for record in page]},
-        next_token,
-    )
-
-
-def delete_storage_configuration(context: Context, request: Request) -> Response:
-    """Forget the configuration unless a stage records to it or a composition uses it
-    (ConflictException, choice C23)."""
-    record = find_storage_configuration(context, request["arn"])
-    refuse_if_in_use(context, record.arn, "Storage configuration")
-    del context.state.storage_configurations[record.arn]
-    return {}
-
-
-HANDLERS: dict[str, Handler] = {
-    "CreateStorageConfiguration": create_storage_configuration,
-    "GetStorageConfiguration": get_storage_configuration,
-    "ListStorageConfigurations": list_storage_configurations,
-    "DeleteStorageConfiguration": delete_storage_configuration,
-}
+HANDLERS: dict[str, Handler] = STORAGE_CONFIGURATIONS.handlers(create_storage_configuration)

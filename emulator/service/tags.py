@@ -10,11 +10,11 @@ finding the resource and the limit on its tags after a merge (choice C20 in cont
 
 from __future__ import annotations
 
-from ..errors import ResourceNotFoundException, ValidationException
-from ..store import Tagged
-from ..validation import render
-from . import Context, Handler, Request, Response
+from ..contract.errors import ResourceNotFoundException
+from ..contract.validation import invalid, violation
+from ..state.store import Tagged
 from .composition_lifecycle import forget_deleted
+from .context import Context, Handler, Request, Response
 
 
 def find_taggable(context: Context, arn: str) -> Tagged:
@@ -40,9 +40,8 @@ def tag_resource(context: Context, request: Request) -> Response:
     merged = {**record.tags, **request["tags"]}
     limit = max_tags(context)
     if len(merged) > limit:
-        raise ValidationException(
-            f"1 validation error detected: Value '{render(merged)}' at 'tags' failed to satisfy "
-            f"constraint: Member must have length less than or equal to {limit}"
+        raise invalid(
+            violation("tags", f"Member must have length less than or equal to {limit}", merged)
         )
     record.tags = merged
     return {}

@@ -1,0 +1,23 @@
+"""GET /_emulator/health and GET /_emulator/jwks.json: whether it serves, and the public key
+that verifies its tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from ...tokens import TokenSigner
+from .common import control_blueprint, json_response
+
+
+def about_blueprint(signer: TokenSigner) -> Blueprint:
+    bp = control_blueprint("emulator_about")
+
+    @bp.get("/health")
+    def health() -> Response:
+        return json_response({"status": "ready"})
+
+    @bp.get("/jwks.json")
+    def jwks() -> Response:
+        return json_response(signer.jwks())
+
+    return bp

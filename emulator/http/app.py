@@ -1,0 +1,130 @@
+"""The application factory: `create_app(config)` builds one complete, independent emulator."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from ..config import Config
+from ..contract.errors import (
+    RequestEntityTooLargeException,
+    ServiceError,
+    UnknownOperationException,
+)
+from ..contract.model import Contract
+from ..controls.behaviours import Behaviours
+from ..controls.clock import Clock, ControlledClock
+from ..controls.ids import IdGenerator
+from ..controls.journal import Journal
+from ..controls.reset import Resets
+from ..controls.views import register_controls
+from ..service.context import Backend
+from ..service.dispatch import Service
+from ..state.store import Store
+from ..tokens import TokenSigner
+from .protocol import ApiHandler, error_response
+
+API_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+EXTENSION = "ivs_emulator"
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """What create_app built, kept on `app.extensions[EXTENSION]` for tests and admin views."""
+
+    backend: Backend
+    service: Service
+    journal: Journal
+
+
+def emulator_of(app: Flask) -> Emulator:
+    emulator = app.extensions[EXTENSION]
+    assert isinstance(emulator, Emulator)
+    return emulator
+
+
+def resets_of(backend: Backend, journal: Journal) -> Resets:
+    """What a reset does, in order (choice C35): forget the state, the faults and the journal,
+    put the clock back as it started (C33), and restart the ids and fault draws from the
+    current seed. Denied and pending accounts and quotas stay as they are."""
+    resets = Resets()
+    resets.register(backend.store.reset)
+    resets.register(backend.behaviours.faults.clear)
+    resets.register(journal.clear)
+    clock = backend.clock
+    if isinstance(clock, ControlledClock):
+        resets.register(clock.restart)
+
+    def reseed() -> None:
+        seed = backend.ids.seed
+        backend.ids.reseed(seed)
+        backend.behaviours.faults.reseed(seed)
+
+    resets.register(reseed)
+    return resets
+
+
+def create_app(
+    config: Config | None = None,
+    *,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+    signer: TokenSigner | None = None,
+    contract: Contract | None = None,
+) -> Flask:
+    """Build an emulator from `config`; tests may pass their own clock, ids and signer.
+
+    Without a clock it runs on a ControlledClock set from `clock_start` and `clock_frozen`,
+    which /_emulator/clock moves (choice C33); without ids, on IdGenerator(config.seed).
+    """
+    config = config or Config()
+    contract = contract or Contract.load()
+    if signer is None:
+        signer = (
+            TokenSigner.from_pem_file(config.signing_key_file)
+            if config.signing_key_file
+            else TokenSigner.generate()
+        )
+    ids = ids or IdGenerator(config.seed)
+    store = Store()
+    behaviours = Behaviours.from_config(config, contract)
+    backend = Backend(
+        contract=contract,
+        store=store,
+        signer=signer,
+        clock=clock or ControlledClock(config.clock_start, frozen=config.clock_frozen),
+        ids=ids,
+        behaviours=behaviours,
+    )
+    service = Service(backend)
+    journal = Journal(config.journal_size)
+    handler = ApiHandler(contract, config, behaviours, service, ids, journal)
+
+    app = Flask("emulator")
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.extensions[EXTENSION] = Emulator(backend, service, journal)
+    register_controls(app, backend, journal, resets_of(backend, journal))
+
+    def api(path: str = "") -> Response:
+        return handler(request)
+
+    app.add_url_rule("/", "api_root", api, methods=API_METHODS)
+    app.add_url_rule("/<path:path>", "api", api, methods=API_METHODS)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        # Errors Werkzeug raises before our handler runs (e.g. a body over the limit).
+        error: ServiceError
+        if exc.code == 413:
+            error = RequestEntityTooLargeException(
+                f"The request body is larger than {config.max_body_bytes} bytes"
+            )
+        else:
+            error = UnknownOperationException(f"{exc.name}: {request.method} {request.path}")
+        return error_response(error, contract, ids.request_id())
+
+    logging.getLogger("emulator").setLevel(config.log_level.upper())
+    return app

@@ -1,0 +1,57 @@
+"""The command line: `ivs-realtime-emulator [flags]` (or `python -m emulator`) starts the server."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from ..config import SETTINGS, Config
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ivs-realtime-emulator",
+        description="A local emulator of the Amazon IVS Real-Time control-plane API.",
+        epilog="Every flag can also be set by the environment variable named beside it.",
+    )
+    defaults = Config()
+    for setting in SETTINGS:
+        default = getattr(defaults, setting.name)
+        shown = "unset" if default in (None, frozenset(), {}) else default
+        optional: dict[str, Any] = {}
+        if setting.bare is not None:  # an on/off flag: given alone, it means its `bare` value
+            optional = {"nargs": "?", "const": setting.parse(setting.bare)}
+        parser.add_argument(
+            setting.flag,
+            dest=setting.name,
+            type=setting.parse,
+            default=None,
+            metavar=setting.name.upper(),
+            help=f"{setting.help} [env {setting.env}; default {shown}]",
+            **optional,
+        )
+    return parser
+
+
+def load_config(argv: Sequence[str] | None = None) -> Config:
+    args = build_parser().parse_args(argv)
+    try:
+        return Config.from_env(os.environ, **vars(args))
+    except ValueError as exc:
+        build_parser().error(str(exc))
+        raise  # unreachable: error() exits
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    config = load_config(argv)
+    from .server import configure_logging, serve
+
+    configure_logging(config)
+    return serve(config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""What every operation receives: the shared dependencies (Backend) and the caller's Context.
+
+A handler takes a Context (the caller's account and region, that pair's state, the time of
+the call and the shared dependencies) and the validated request as a dict, and returns the
+response as a dict shaped like the operation's output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Container
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..contract.model import Contract
+from ..controls.behaviours import Behaviours
+from ..controls.clock import Clock
+from ..controls.ids import IdGenerator
+from ..state.store import RegionState, Store
+from ..tokens import TokenSigner
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Everything a handler may use besides its own region's state."""
+
+    contract: Contract
+    store: Store
+    signer: TokenSigner
+    clock: Clock
+    ids: IdGenerator
+    behaviours: Behaviours
+
+    @property
+    def paging_secret(self) -> bytes:
+        """Key of the HMAC that binds nextToken values to this emulator (service/paging.py);
+        it follows the id generator's seed, re-seeding included (choice C34)."""
+        return self.ids.paging_secret
+
+
+@dataclass(frozen=True)
+class Context:
+    backend: Backend
+    account: str
+    region: str
+    state: RegionState
+    now: datetime
+
+    def arn(self, resource_type: str, resource_id: str) -> str:
+        return f"arn:aws:ivs:{self.region}:{self.account}:{resource_type}/{resource_id}"
+
+    def new_arn(self, resource_type: str, *taken: Container[str]) -> tuple[str, str]:
+        """A fresh resource id and its ARN for this caller, not already in any of `taken`."""
+        while True:
+            resource_id = self.backend.ids.resource_id()
+            arn = self.arn(resource_type, resource_id)
+            if not any(arn in collection for collection in taken):
+                return resource_id, arn
+
+
+Request = dict[str, Any]
+Response = dict[str, Any]
+Handler = Callable[[Context, Request], Response]
