@@ -293,9 +293,9 @@ def test_a_token_is_refused_once_the_clock_reaches_its_exp(
     emulator: Emulator, stage: dict[str, Any]
 ) -> None:
     token = emulator.issued_token(stage["arn"], duration=10)["token"]
-    emulator.controls.clock.advance(10 * 60 - 1)
+    emulator.clock.advance(10 * 60 - 1)
     admitted(emulator.admit(token))
-    emulator.controls.clock.advance(1)
+    emulator.clock.advance(1)
     assert "expired" in refusal(emulator.admit(token), Problem.EXPIRED)
 
 
@@ -303,7 +303,7 @@ def test_an_expired_self_signed_token_is_refused(
     emulator: Emulator, stage: dict[str, Any], user_key: ec.EllipticCurvePrivateKey, key_arn: str
 ) -> None:
     token = self_signed(self_claims(stage), user_key, key_arn)
-    emulator.controls.clock.advance(3601)
+    emulator.clock.advance(3601)
     refusal(emulator.admit(token), Problem.EXPIRED)
 
 
@@ -343,7 +343,7 @@ def test_a_token_issued_in_the_future_is_not_yet_valid(
     later = START + timedelta(minutes=5)
     token = self_signed(self_claims(stage, now=later), user_key, key_arn)
     refusal(emulator.admit(token), Problem.NOT_YET_VALID)
-    emulator.controls.clock.advance(5 * 60)
+    emulator.clock.advance(5 * 60)
     admitted(emulator.admit(token))
 
 
@@ -588,7 +588,7 @@ def test_further_checks_are_not_run_for_a_refused_token(
     emulator: Emulator, stage: dict[str, Any]
 ) -> None:
     token = emulator.issued_token(stage["arn"], duration=1)["token"]
-    emulator.controls.clock.advance(60)
+    emulator.clock.advance(60)
     calls: list[AdmittedToken] = []
     admit(emulator.backend, token, checks=[lambda c, t: calls.append(t)])
     assert calls == []
