@@ -62,7 +62,7 @@ class ConfigurationKind(Generic[R]):
 
     def list(self, context: Context, request: Request) -> Response:
         """Summaries in creation order, a page at a time."""
-        records = self.records(context.state).values()
+        records = self.records(context.state)
         page, next_token = paginate(context, f"List{self.resource}s", records, request)
         summaries = [self.summarise(record) for record in page]
         return with_next_token({f"{self.member}s": summaries}, next_token)

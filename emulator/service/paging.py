@@ -30,6 +30,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from ..contract.errors import ValidationException
 from ..contract.validation import invalid, violation
 from ..controls.ids import derived_secret
+from ..state.ordered import CreationOrder
 from .context import Context, Request, Response
 
 TOKEN_VERSION = 1
@@ -77,7 +78,7 @@ def paging_secret(seed: int | None) -> bytes:
 def paginate(
     context: Context,
     operation: str,
-    items: Iterable[T],
+    items: Iterable[T] | Mapping[str, T],
     request: Request,
     filters: Mapping[str, Any] | None = None,
     default_max: int | None = None,
@@ -97,7 +98,11 @@ def paginate(
     size = request.get("maxResults")
     if size is None:
         size = default_max if default_max is not None else _default_page_size(context, operation)
-    remaining = sorted((item for item in items if item.sequence > after), key=_sequence_of)
+    if isinstance(items, CreationOrder):
+        remaining: list[T] = items.after(after, size + 1)  # O(log n + page): the kept order
+    else:
+        records = items.values() if isinstance(items, Mapping) else items
+        remaining = sorted((item for item in records if item.sequence > after), key=_sequence_of)
     page = remaining[:size]
     if len(remaining) <= size:
         return page, None

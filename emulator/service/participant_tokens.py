@@ -57,7 +57,7 @@ def issue_token(context: Context, stage: StageRecord, request: dict[str, Any]) -
         issued_at=context.now,
         expires_at=context.now + timedelta(minutes=duration),
     )
-    context.state.tokens[participant_id] = token
+    context.state.add_token(token)
     result: dict[str, Any] = {
         "participantId": participant_id,
         "token": context.backend.signer.sign(token_claims(stage, token)),
@@ -74,7 +74,7 @@ def issue_token(context: Context, stage: StageRecord, request: dict[str, Any]) -
 
 def create_participant_token(context: Context, request: Request) -> Response:
     stage = find_stage(context, request["stageArn"])
-    issued = sum(1 for t in context.state.tokens.values() if t.stage_arn == stage.arn)
+    issued = context.state.tokens_issued_for(stage.arn)
     context.backend.behaviours.enforce("participant_tokens_per_stage", issued)
     filled = context.backend.contract.with_defaults("CreateParticipantTokenRequest", request)
     return {"participantToken": issue_token(context, stage, filled)}

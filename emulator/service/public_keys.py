@@ -134,7 +134,7 @@ def get_public_key(context: Context, request: Request) -> Response:
 
 
 def list_public_keys(context: Context, request: Request) -> Response:
-    keys = context.state.public_keys.values()
+    keys = context.state.public_keys
     page, next_token = paginate(context, "ListPublicKeys", keys, request)
     return with_next_token(
         {"publicKeys": [summarise_public_key(record) for record in page]}, next_token

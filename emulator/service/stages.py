@@ -92,7 +92,7 @@ def update_stage(context: Context, request: Request) -> Response:
 
 
 def list_stages(context: Context, request: Request) -> Response:
-    page, next_token = paginate(context, "ListStages", context.state.stages.values(), request)
+    page, next_token = paginate(context, "ListStages", context.state.stages, request)
     return with_next_token({"stages": [summarise_stage(stage) for stage in page]}, next_token)
 
 
@@ -106,9 +106,7 @@ def delete_stage(context: Context, request: Request) -> Response:
     close_stage(context, stage)
     stop_stage_compositions(context, stage.arn)
     del context.state.stages[stage.arn]
-    tokens = context.state.tokens
-    for participant_id in [p for p, token in tokens.items() if token.stage_arn == stage.arn]:
-        del tokens[participant_id]
+    context.state.forget_tokens_of(stage.arn)
     return {}
 
 

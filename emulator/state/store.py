@@ -6,16 +6,18 @@ account and region, so every operation sees and leaves a consistent state.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ..contract.arns import parse as parse_arn
+from .ordered import CreationOrder
 
 
-@dataclass
+@dataclass(slots=True)
 class StageRecord:
     arn: str
     stage_id: str
@@ -34,7 +36,7 @@ class StageRecord:
     join this stage again."""
 
 
-@dataclass
+@dataclass(slots=True)
 class IssuedToken:
     """What the emulator remembers of a token it issued (never the token string)."""
 
@@ -48,7 +50,7 @@ class IssuedToken:
     expires_at: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class PublicKeyRecord:
     """An imported public key (ImportPublicKey): the material as given and the key it holds."""
 
@@ -65,7 +67,7 @@ class PublicKeyRecord:
     """Creation order within the region (RegionState.next_sequence); the key List pages by."""
 
 
-@dataclass
+@dataclass(slots=True)
 class EncoderConfigurationRecord:
     """An encoder configuration (CreateEncoderConfiguration), its video defaults filled in."""
 
@@ -78,7 +80,7 @@ class EncoderConfigurationRecord:
     """Creation order within the region (RegionState.next_sequence); the key List pages by."""
 
 
-@dataclass
+@dataclass(slots=True)
 class StorageConfigurationRecord:
     """A storage configuration (CreateStorageConfiguration): where recordings would go."""
 
@@ -91,7 +93,7 @@ class StorageConfigurationRecord:
     """Creation order within the region (RegionState.next_sequence); the key List pages by."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ParticipantEventRecord:
     """One entry of a participant's event log in a stage session (the Event output shape)."""
 
@@ -109,7 +111,7 @@ class ParticipantEventRecord:
     """The participant (or, on SUBSCRIBE_* events, the remote publisher) is a replica."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ParticipantRecord:
     """A participant of one stage session, kept after it leaves; a rejoin reuses it."""
 
@@ -146,7 +148,7 @@ class ParticipantRecord:
     source_session_id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class StageSessionRecord:
     """A stage session: from the first join to the moment the last participant leaves."""
 
@@ -158,7 +160,7 @@ class StageSessionRecord:
     participants: dict[str, ParticipantRecord] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class IngestConfigurationRecord:
     """An ingest configuration (CreateIngestConfiguration): a stream key that publishes to a
     stage as one participant. Its state is not kept: it is ACTIVE while that participant
@@ -184,7 +186,7 @@ class IngestConfigurationRecord:
     """Creation order within the region (RegionState.next_sequence); the key List pages by."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ReplicationRecord:
     """A participant replicated from one stage to another (StartParticipantReplication)."""
 
@@ -199,7 +201,7 @@ class ReplicationRecord:
     """ACTIVE until StopParticipantReplication or either side leaves; then STOPPED."""
 
 
-@dataclass
+@dataclass(slots=True)
 class CompositionDestinationRecord:
     """One destination of a composition: its id, its configuration with defaults filled in,
     and, for an s3 destination, the prefix its recording would go under."""
@@ -209,7 +211,7 @@ class CompositionDestinationRecord:
     recording_prefix: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class CompositionRecord:
     """A composition (StartComposition); its state follows from its times and the clock
     (service/composition_lifecycle.py)."""
@@ -237,6 +239,11 @@ class Tagged(Protocol):
     tags: dict[str, str]
 
 
+TOKEN_GRACE = timedelta(minutes=10)
+"""How long an expired token is still remembered (shown by the state view) before it is
+forgotten (choice C47). Admission never needs the record: it judges a token by its claims."""
+
+
 TAGGABLE: dict[str, str] = {
     "stage": "stages",
     "public-key": "public_keys",
@@ -252,23 +259,71 @@ TAGGABLE: dict[str, str] = {
 class RegionState:
     account: str
     region: str
-    stages: dict[str, StageRecord] = field(default_factory=dict)
+    stages: dict[str, StageRecord] = field(default_factory=CreationOrder)
     tokens: dict[str, IssuedToken] = field(default_factory=dict)
-    public_keys: dict[str, PublicKeyRecord] = field(default_factory=dict)
+    public_keys: dict[str, PublicKeyRecord] = field(default_factory=CreationOrder)
     deleted_public_keys: set[str] = field(default_factory=set)
     """ARNs of public keys deleted in this region, so that their tokens are refused by name."""
     revoked_tokens: set[str] = field(default_factory=set)
     """Token ids (participant token `jti`s) revoked by RevokeConnectionToken in this region."""
-    encoder_configurations: dict[str, EncoderConfigurationRecord] = field(default_factory=dict)
-    storage_configurations: dict[str, StorageConfigurationRecord] = field(default_factory=dict)
-    compositions: dict[str, CompositionRecord] = field(default_factory=dict)
-    ingest_configurations: dict[str, IngestConfigurationRecord] = field(default_factory=dict)
+    encoder_configurations: dict[str, EncoderConfigurationRecord] = field(
+        default_factory=CreationOrder
+    )
+    storage_configurations: dict[str, StorageConfigurationRecord] = field(
+        default_factory=CreationOrder
+    )
+    compositions: dict[str, CompositionRecord] = field(default_factory=CreationOrder)
+    ingest_configurations: dict[str, IngestConfigurationRecord] = field(
+        default_factory=CreationOrder
+    )
     replications: list[ReplicationRecord] = field(default_factory=list)
     """Every participant replication started in this region, stopped ones included."""
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     _sequence: itertools.count[int] = field(
         default_factory=lambda: itertools.count(1), repr=False, compare=False
     )
+    stage_tokens: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
+    """Index: the participant ids of the tokens issued for each stage, by stage ARN."""
+    _expiries: list[tuple[datetime, str]] = field(default_factory=list, repr=False, compare=False)
+    """Heap of (expiry, participant id): the order in which tokens are forgotten."""
+
+    def __post_init__(self) -> None:
+        """Records by ARN keep their creation order (paging); the token index is rebuilt."""
+        for name in TAGGABLE.values():
+            records = getattr(self, name)
+            if not isinstance(records, CreationOrder):
+                setattr(self, name, CreationOrder(records))
+        self.stage_tokens = {}
+        for token in self.tokens.values():
+            self.stage_tokens.setdefault(token.stage_arn, set()).add(token.participant_id)
+        self._expiries = [(t.expires_at, t.participant_id) for t in self.tokens.values()]
+        heapq.heapify(self._expiries)
+
+    def add_token(self, token: IssuedToken) -> None:
+        """Keep `token`, and forget those expired more than TOKEN_GRACE before it was issued
+        (choice C47): O(log n) per token, so memory stops growing once tokens expire."""
+        self.forget_expired_tokens(token.issued_at - TOKEN_GRACE)
+        self.tokens[token.participant_id] = token
+        self.stage_tokens.setdefault(token.stage_arn, set()).add(token.participant_id)
+        heapq.heappush(self._expiries, (token.expires_at, token.participant_id))
+
+    def forget_expired_tokens(self, before: datetime) -> None:
+        while self._expiries and self._expiries[0][0] < before:
+            _, participant_id = heapq.heappop(self._expiries)
+            token = self.tokens.get(participant_id)
+            if token is not None and token.expires_at < before:
+                del self.tokens[participant_id]
+                ids = self.stage_tokens.get(token.stage_arn)
+                if ids is not None:
+                    ids.discard(participant_id)
+
+    def tokens_issued_for(self, stage_arn: str) -> int:
+        return len(self.stage_tokens.get(stage_arn, ()))
+
+    def forget_tokens_of(self, stage_arn: str) -> None:
+        """Forget every token issued for `stage_arn` (DeleteStage): O(that stage's tokens)."""
+        for participant_id in self.stage_tokens.pop(stage_arn, ()):
+            del self.tokens[participant_id]
 
     def next_sequence(self) -> int:
         """The next creation sequence number of this region: increasing, never reused."""
