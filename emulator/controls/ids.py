@@ -14,6 +14,8 @@ import secrets
 import string
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 ALNUM = string.ascii_letters + string.digits
 
@@ -30,6 +32,7 @@ class IdGenerator:
 
     def __init__(self, seed: int | None = None) -> None:
         self._lock = threading.Lock()
+        self._drawing = threading.local()
         self.reseed(seed)
 
     def reseed(self, seed: int | None) -> None:
@@ -55,7 +58,23 @@ class IdGenerator:
     def alnum(self, length: int) -> str:
         """`length` characters of [A-Za-z0-9], like stage and participant ids."""
         with self._lock:
-            return "".join(self._random.choice(ALNUM) for _ in range(length))
+            drawn = "".join(self._random.choice(ALNUM) for _ in range(length))
+        log: list[str] | None = getattr(self._drawing, "log", None)
+        if log is not None:
+            log.append(drawn)
+        return drawn
+
+    @contextmanager
+    def drawing(self) -> Iterator[list[str]]:
+        """Collect, in order, the ids this thread draws inside the block (a write's commit
+        carries them, so that a replay can draw the same ones)."""
+        previous = getattr(self._drawing, "log", None)
+        log: list[str] = []
+        self._drawing.log = log
+        try:
+            yield log
+        finally:
+            self._drawing.log = previous
 
     def resource_id(self) -> str:
         """A 12-character id, as real stage, participant and other resource ids are."""

@@ -8,9 +8,9 @@ response as a dict shaped like the operation's output.
 from __future__ import annotations
 
 from collections.abc import Callable, Container
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..contract.model import Contract
 from ..controls.behaviours import Behaviours
@@ -18,6 +18,9 @@ from ..controls.clock import Clock
 from ..controls.ids import IdGenerator
 from ..state.store import RegionState, Store
 from ..tokens import TokenSigner
+
+if TYPE_CHECKING:
+    from .transactions import Commit
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,9 @@ class Backend:
     clock: Clock
     ids: IdGenerator
     behaviours: Behaviours
+    observers: list[Callable[[Commit], None]] = field(default_factory=list)
+    """Called with every write's Commit, in commit order per region, under the region's lock
+    (emulator/service/transactions.py): persistence, events and the data plane listen here."""
 
     @property
     def paging_secret(self) -> bytes:

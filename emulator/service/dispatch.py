@@ -15,7 +15,8 @@ from . import (
     storage_configurations,
     tags,
 )
-from .context import Backend, Context, Handler, Request, Response
+from .context import Backend, Handler, Request, Response
+from .transactions import transaction
 
 OPERATION_MODULES = (
     stages,
@@ -55,7 +56,5 @@ class Service:
             raise UnsupportedOperationException(
                 f"{operation} is part of the IVS Real-Time API but is not emulated yet"
             )
-        state = self.backend.store.region(account, region)
-        with state.lock:
-            context = Context(self.backend, account, region, state, self.backend.clock.now())
+        with transaction(self.backend, account, region, operation, request) as context:
             return handler(context, request)

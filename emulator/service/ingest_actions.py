@@ -26,6 +26,7 @@ from . import live_sessions
 from .context import Backend, Context
 from .ingest_configurations import publishers, summarise_ingest_configuration
 from .stage_actions import ClientDenied, DenialKind, participant_view
+from .transactions import transaction
 
 STREAM_KEY = re.compile(
     r"rt_(?P<account>[0-9]+)_(?P<region>[a-z0-9-]+)_(?P<id>[a-zA-Z0-9-]+)_(?P<secret>.+)"
@@ -42,7 +43,7 @@ class KeyHolder:
 
 def start(backend: Backend, stream_key: str) -> dict[str, Any]:
     """Join the configuration's stage as the key's participant and publish."""
-    with _configuration(backend, stream_key) as (context, holder):
+    with _configuration(backend, stream_key, "ingest.start") as (context, holder):
         record = holder.record
         if not record.stage_arn:
             raise ClientDenied(
@@ -88,7 +89,7 @@ def start(backend: Backend, stream_key: str) -> dict[str, Any]:
 
 def stop(backend: Backend, stream_key: str) -> dict[str, Any]:
     """Stop publishing and leave the stage."""
-    with _configuration(backend, stream_key) as (context, holder):
+    with _configuration(backend, stream_key, "ingest.stop") as (context, holder):
         found = [
             publisher
             for publisher in publishers(context, holder.record)
@@ -107,8 +108,10 @@ def stop(backend: Backend, stream_key: str) -> dict[str, Any]:
 
 
 @contextmanager
-def _configuration(backend: Backend, stream_key: str) -> Iterator[tuple[Context, KeyHolder]]:
-    """The context of the key's account and region, under its lock, and the key's holder."""
+def _configuration(
+    backend: Backend, stream_key: str, action: str
+) -> Iterator[tuple[Context, KeyHolder]]:
+    """The key's account and region as one write (service/transactions.py), and its holder."""
     match = STREAM_KEY.fullmatch(stream_key)
     if match is None:
         raise ClientDenied(
@@ -117,10 +120,10 @@ def _configuration(backend: Backend, stream_key: str) -> Iterator[tuple[Context,
             "not an IVS real-time stream key (rt_<account>_<region>_<id>_<secret>)",
         )
     account, region = match["account"], match["region"]
-    state = backend.store.region(account, region)
-    with state.lock:
-        context = Context(backend, account, region, state, backend.clock.now())
-        record = state.ingest_configurations.get(context.arn("ingest-configuration", match["id"]))
+    with transaction(backend, account, region, action, {"streamKey": stream_key}) as context:
+        record = context.state.ingest_configurations.get(
+            context.arn("ingest-configuration", match["id"])
+        )
         holder = None if record is None else _holder(record, stream_key)
         if holder is None:
             raise ClientDenied(

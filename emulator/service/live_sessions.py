@@ -71,19 +71,19 @@ def record_event(
     `replica` when the participant is a replica, or on a SUBSCRIBE_* event when the remote
     publisher is one (`remote_replica`).
     """
-    participant.events.append(
-        ParticipantEventRecord(
-            name=name,
-            participant_id=participant.participant_id,
-            event_time=context.now,
-            sequence=context.state.next_sequence(),
-            remote_participant_id=remote_participant_id,
-            error_code=error_code,
-            destination_stage_arn=None if destination is None else destination[0],
-            destination_session_id=None if destination is None else destination[1],
-            replica=remote_replica if name.startswith("SUBSCRIBE_") else _is_replica(participant),
-        )
+    event = ParticipantEventRecord(
+        name=name,
+        participant_id=participant.participant_id,
+        event_time=context.now,
+        sequence=context.state.next_sequence(),
+        remote_participant_id=remote_participant_id,
+        error_code=error_code,
+        destination_stage_arn=None if destination is None else destination[0],
+        destination_session_id=None if destination is None else destination[1],
+        replica=remote_replica if name.startswith("SUBSCRIBE_") else _is_replica(participant),
     )
+    participant.events.append(event)
+    context.state.new_events.append((participant, event))
 
 
 def connect(
@@ -101,6 +101,7 @@ def connect(
     participant = session.participants.get(fresh.participant_id)
     if participant is None:
         participant = session.participants[fresh.participant_id] = fresh
+        participant.stage_arn, participant.session_id = stage.arn, session.session_id
     else:
         participant.user_id = fresh.user_id
         participant.attributes = fresh.attributes

@@ -38,6 +38,7 @@ from .admission import (
 )
 from .context import Backend, Context
 from .participants import describe_participant, describe_session
+from .transactions import transaction
 
 PARTICIPANT_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
@@ -95,7 +96,7 @@ JOIN_CHECKS: tuple[AdmissionCheck, ...] = (not_disconnected, not_revoked)
 
 def join(backend: Backend, token: str) -> dict[str, Any]:
     """Join the stage the token names; the first join starts the stage's session."""
-    with _region(backend, token) as context:
+    with _region(backend, token, "stage.join", {"token": token}) as context:
         admitted = check_token(context, token, JOIN_CHECKS)
         if isinstance(admitted, Refusal):
             raise ClientDenied(DenialKind.REFUSED, admitted.problem.value, admitted.reason)
@@ -115,7 +116,7 @@ def join(backend: Backend, token: str) -> dict[str, Any]:
 
 def leave(backend: Backend, token: str) -> dict[str, Any]:
     """Leave the stage: publishing and subscriptions stop; the last one out ends the session."""
-    with _region(backend, token) as context:
+    with _region(backend, token, "stage.leave", {"token": token}) as context:
         stage, session, participant = _connected(context, token)
         live_sessions.leave(context, stage, session, participant)
         return participant_view(stage, session, participant)
@@ -123,7 +124,7 @@ def leave(backend: Backend, token: str) -> dict[str, Any]:
 
 def publish(backend: Backend, token: str) -> dict[str, Any]:
     """Start publishing; a token without allow_publish records PUBLISH_ERROR and is refused."""
-    with _region(backend, token) as context:
+    with _region(backend, token, "stage.publish", {"token": token}) as context:
         stage, session, participant = _connected(context, token)
         if not participant.can_publish:
             live_sessions.record_event(
@@ -147,7 +148,7 @@ def publish(backend: Backend, token: str) -> dict[str, Any]:
 
 def unpublish(backend: Backend, token: str) -> dict[str, Any]:
     """Stop publishing; the subscriptions to this participant stop too."""
-    with _region(backend, token) as context:
+    with _region(backend, token, "stage.unpublish", {"token": token}) as context:
         stage, session, participant = _connected(context, token)
         if not participant.publishing:
             raise ClientDenied(
@@ -165,7 +166,9 @@ def subscribe(backend: Backend, token: str, publisher_id: str) -> dict[str, Any]
     A token without allow_subscribe records SUBSCRIBE_ERROR INSUFFICIENT_CAPABILITIES; a
     publisher that is not publishing there records SUBSCRIBE_ERROR PUBLISHER_NOT_FOUND.
     """
-    with _region(backend, token) as context:
+    with _region(
+        backend, token, "stage.subscribe", {"token": token, "publisherId": publisher_id}
+    ) as context:
         stage, session, participant = _connected(context, token)
         _check_publisher_id(participant, publisher_id)
         if not participant.can_subscribe:
@@ -218,7 +221,9 @@ def subscribe(backend: Backend, token: str, publisher_id: str) -> dict[str, Any]
 
 def unsubscribe(backend: Backend, token: str, publisher_id: str) -> dict[str, Any]:
     """Stop a subscription."""
-    with _region(backend, token) as context:
+    with _region(
+        backend, token, "stage.unsubscribe", {"token": token, "publisherId": publisher_id}
+    ) as context:
         stage, session, participant = _connected(context, token)
         _check_publisher_id(participant, publisher_id)
         if publisher_id not in participant.subscriptions:
@@ -242,15 +247,16 @@ def unsubscribe(backend: Backend, token: str, publisher_id: str) -> dict[str, An
 
 
 @contextmanager
-def _region(backend: Backend, token: str) -> Iterator[Context]:
-    """The context of the token's own account and region, under that region's lock."""
+def _region(
+    backend: Backend, token: str, action: str, arguments: dict[str, str]
+) -> Iterator[Context]:
+    """The token's own account and region, as one write (service/transactions.py)."""
     scope = token_scope(token)
     if isinstance(scope, Refusal):
         raise ClientDenied(DenialKind.REFUSED, scope.problem.value, scope.reason)
     account, region = scope
-    state = backend.store.region(account, region)
-    with state.lock:
-        yield Context(backend, account, region, state, backend.clock.now())
+    with transaction(backend, account, region, action, arguments) as context:
+        yield context
 
 
 def _digest(token: str) -> str:

@@ -146,6 +146,9 @@ class ParticipantRecord:
     source_stage_arn: str | None = None
     """A replica's source stage and session."""
     source_session_id: str | None = None
+    stage_arn: str = ""
+    """The stage and session it participates in (set when it first joins)."""
+    session_id: str = ""
 
 
 @dataclass(slots=True)
@@ -286,6 +289,11 @@ class RegionState:
     """Index: the participant ids of the tokens issued for each stage, by stage ARN."""
     _expiries: list[tuple[datetime, str]] = field(default_factory=list, repr=False, compare=False)
     """Heap of (expiry, participant id): the order in which tokens are forgotten."""
+    new_events: list[tuple[ParticipantRecord, ParticipantEventRecord]] = field(
+        default_factory=list, repr=False, compare=False
+    )
+    """Participant events recorded by the write under way; its commit hands them to the
+    observers (emulator/service/transactions.py)."""
 
     def __post_init__(self) -> None:
         """Records by ARN keep their creation order (paging); the token index is rebuilt."""
