@@ -71,6 +71,23 @@ class ThrottlingException(ServiceError):
     status = 429
 
 
+# Errors of request authentication, answered only with --verify-signatures (choice C47).
+class MissingAuthenticationTokenException(ServiceError):
+    status = 403
+
+
+class IncompleteSignatureException(ServiceError):
+    status = 400
+
+
+class UnrecognizedClientException(ServiceError):
+    status = 403
+
+
+class InvalidSignatureException(ServiceError):
+    status = 403
+
+
 class UnsupportedOperationException(ServiceError):
     """An operation of the contract that this emulator does not emulate yet."""
 
