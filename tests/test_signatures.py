@@ -1,4 +1,4 @@
-"""--verify-signatures: API requests are checked as AWS checks SigV4 (choice C47), with boto3
+"""--verify-signatures: API requests are checked as AWS checks SigV4 (choice C48), with boto3
 and with requests signed by botocore's signer; off, nothing changes."""
 
 from __future__ import annotations

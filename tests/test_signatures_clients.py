@@ -1,6 +1,6 @@
 """--verify-signatures seen from the AWS CLI and the JS SDK v3: the right secret passes; a
 wrong secret, a region the service is not in, and a clock 10 minutes off fail with the error
-AWS gives (choice C47).
+AWS gives (choice C48).
 
 The JS tests need Node.js and `npm ci --prefix tests/js`; they are skipped, with the reason,
 without them.

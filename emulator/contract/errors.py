@@ -71,7 +71,8 @@ class ThrottlingException(ServiceError):
     status = 429
 
 
-# Errors of request authentication, answered only with --verify-signatures (choice C47).
+# Errors of request authentication, answered only with --verify-signatures
+# (choices C48 to C52 in contract/README.md).
 class MissingAuthenticationTokenException(ServiceError):
     status = 403
 

@@ -84,7 +84,7 @@ def create_app(
     """
     config = config or Config()
     table = credential_table(config)
-    if table:  # a key with credentials acts in its credential's account (choice C47)
+    if table:  # a key with credentials acts in its credential's account (choice C48)
         config = config.replace(access_keys={**config.access_keys, **accounts_of(table)})
     contract = contract or Contract.load()
     if signer is None:

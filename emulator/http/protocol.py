@@ -223,7 +223,7 @@ class ApiHandler:
         caller = identify_caller(request.headers.get("Authorization"), self.config)
         try:
             # Authentication comes first, as on AWS: before routing, behaviours and validation
-            # (choice C47); a CORS preflight carries no signature.
+            # (choice C48); a CORS preflight carries no signature.
             if self.signatures is not None and request.method != "OPTIONS":
                 self.signatures.verify(request)
             operation, labels = self.router.match(request.method, request.path)

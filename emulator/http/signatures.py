@@ -6,8 +6,8 @@ Authorization header whose credential scope names signing name `ivs`, a region o
 and the request's date; its time must be within 5 minutes of the emulator's clock; its access
 key id must be in the credentials table (emulator/http/credentials.py); and its signature must
 be the one botocore's SigV4 signer computes, with that key's secret, over the same signed
-headers, path, query and payload. Each refusal is the error, status and wording of choice C47
-in contract/README.md, checked in the order given there.
+headers, path, query and payload. Each refusal is the error, status and wording of choices
+C49 to C52 in contract/README.md, checked in the order C48 gives.
 
 botocore is imported only when a verifier is built; without it, building one is a clear
 start-up error (install the `sigv4` extra).
