@@ -29,6 +29,34 @@ def parse_access_keys(text: str) -> dict[str, str]:
     return result
 
 
+@dataclass(frozen=True)
+class Credential:
+    """What an access key id stands for when signatures are verified (docs/signatures.md)."""
+
+    secret: str
+    account: str | None = None
+    """The account its requests act in; None: as an access key id without credentials."""
+
+
+def parse_credentials(text: str) -> dict[str, Credential]:
+    """'AKID=SECRET:123456789012,AKID2=SECRET2' -> {access key id: Credential}.
+
+    The account is optional; a secret may hold any character but `,` (the last `:` followed
+    by 12 digits starts the account).
+    """
+    result: dict[str, Credential] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, rest = item.partition("=")
+        secret, colon, account = rest.rpartition(":")
+        if not (colon and account.isdigit() and len(account) == 12):
+            secret, account = rest, ""
+        if not sep or not key.strip() or not secret:
+            raise ValueError(f"expected ACCESS_KEY_ID=SECRET or ACCESS_KEY_ID=SECRET:123456789012, "
+                             f"got {item.partition('=')[0]!r}=...")
+        result[key.strip()] = Credential(secret, account or None)
+    return result
+
+
 def parse_account_list(text: str) -> frozenset[str]:
     """'111111111111,AKIDEXAMPLE' -> a set of account ids and access key ids."""
     return frozenset(filter(None, (part.strip() for part in text.split(","))))
@@ -135,6 +163,9 @@ class Config:
     clock_frozen: bool = False
     journal_size: int = 1000
     log_format: str = "text"
+    verify_signatures: bool = False
+    credentials: Mapping[str, Credential] = field(default_factory=dict)
+    credentials_file: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Config:
@@ -219,4 +250,23 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("journal_size", "API requests kept for GET /_emulator/requests (0: none)", _size),
     Setting("log_format", "text (one readable line per request) or json", parse_log_format),
+    Setting(
+        "verify_signatures",
+        "check every API request's SigV4 signature against the credentials, as AWS does "
+        "(needs botocore: the sigv4 extra; docs/signatures.md)",
+        parse_bool,
+        bare="true",
+    ),
+    Setting(
+        "credentials",
+        "access key ids, secrets and accounts for --verify-signatures: "
+        "AKID=SECRET:123456789012,AKID2=SECRET2 (the account is optional)",
+        parse_credentials,
+    ),
+    Setting(
+        "credentials_file",
+        "a JSON or INI (~/.aws/credentials style) file of credentials for --verify-signatures; "
+        "--credentials adds to it and wins",
+        str,
+    ),
 )

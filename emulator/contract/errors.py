@@ -71,6 +71,24 @@ class ThrottlingException(ServiceError):
     status = 429
 
 
+# Errors of request authentication, answered only with --verify-signatures
+# (choices C48 to C52 in contract/README.md).
+class MissingAuthenticationTokenException(ServiceError):
+    status = 403
+
+
+class IncompleteSignatureException(ServiceError):
+    status = 400
+
+
+class UnrecognizedClientException(ServiceError):
+    status = 403
+
+
+class InvalidSignatureException(ServiceError):
+    status = 403
+
+
 class UnsupportedOperationException(ServiceError):
     """An operation of the contract that this emulator does not emulate yet."""
 

@@ -25,7 +25,9 @@ from ..service.context import Backend
 from ..service.dispatch import Service
 from ..state.store import Store
 from ..tokens import TokenSigner
+from .credentials import accounts_of, credential_table
 from .protocol import ApiHandler, error_response
+from .signatures import SignatureVerifier, service_regions
 
 API_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 EXTENSION = "ivs_emulator"
@@ -81,6 +83,9 @@ def create_app(
     which /_emulator/clock moves (choice C33); without ids, on IdGenerator(config.seed).
     """
     config = config or Config()
+    table = credential_table(config)
+    if table:  # a key with credentials acts in its credential's account (choice C48)
+        config = config.replace(access_keys={**config.access_keys, **accounts_of(table)})
     contract = contract or Contract.load()
     if signer is None:
         signer = (
@@ -101,7 +106,12 @@ def create_app(
     )
     service = Service(backend)
     journal = Journal(config.journal_size)
-    handler = ApiHandler(contract, config, behaviours, service, ids, journal)
+    signatures = (
+        SignatureVerifier(table, backend.clock, service_regions(config.default_region))
+        if config.verify_signatures
+        else None
+    )
+    handler = ApiHandler(contract, config, behaviours, service, ids, journal, signatures)
 
     app = Flask("emulator")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes

@@ -39,7 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
 def load_config(argv: Sequence[str] | None = None) -> Config:
     args = build_parser().parse_args(argv)
     try:
-        return Config.from_env(os.environ, **vars(args))
+        config = Config.from_env(os.environ, **vars(args))
+        if config.verify_signatures or config.credentials_file:
+            from .signatures import check_setup
+
+            check_setup(config)
+        return config
     except ValueError as exc:
         build_parser().error(str(exc))
         raise  # unreachable: error() exits

@@ -37,6 +37,7 @@ from ..controls.behaviours import Behaviours
 from ..controls.ids import IdGenerator
 from ..controls.journal import Journal, RequestRecord
 from ..service.dispatch import Service
+from .signatures import SignatureVerifier
 
 log = logging.getLogger("emulator.requests")
 
@@ -202,6 +203,7 @@ class ApiHandler:
         service: Service,
         ids: IdGenerator,
         journal: Journal | None = None,
+        signatures: SignatureVerifier | None = None,
     ) -> None:
         self.contract = contract
         self.config = config
@@ -211,6 +213,7 @@ class ApiHandler:
         self.journal = journal if journal is not None else Journal(config.journal_size)
         self.router = Router(contract)
         self.validator = Validator(contract)
+        self.signatures = signatures
 
     def __call__(self, request: Request) -> Response:
         request_id = self.ids.request_id()
@@ -219,6 +222,10 @@ class ApiHandler:
         operation_name = "-"
         caller = identify_caller(request.headers.get("Authorization"), self.config)
         try:
+            # Authentication comes first, as on AWS: before routing, behaviours and validation
+            # (choice C48); a CORS preflight carries no signature.
+            if self.signatures is not None and request.method != "OPTIONS":
+                self.signatures.verify(request)
             operation, labels = self.router.match(request.method, request.path)
             operation_name = operation.name
             params = read_input(self.contract, operation, request, labels)
