@@ -3,6 +3,8 @@ tests count the records an operation visits, never the time it takes."""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -133,3 +135,29 @@ def test_an_expired_token_is_remembered_during_the_grace(app: Any) -> None:
     client.post("/_emulator/clock/advance", json={"seconds": 60 + 10 * 60 - 1})
     call(client, "CreateParticipantToken", {"stageArn": stage})
     assert old["participantToken"]["participantId"] in region_tokens(app)
+
+
+class FreedToken(CountingIssuedToken):
+    """A token that notes the thread that frees it."""
+
+    freed_by: list[str] = []
+
+    def __del__(self) -> None:
+        FreedToken.freed_by.append(threading.current_thread().name)
+
+
+def test_reset_answers_without_freeing_the_old_records_itself(app: Any) -> None:
+    client = app.test_client()
+    state = emulator_of(app).backend.store.region(ACCOUNT, REGION)
+    now = emulator_of(app).backend.clock.now()
+    FreedToken.freed_by = []
+    for index in range(500):
+        state.add_token(FreedToken(f"p{index:011d}", "arn", None, None, [], 720, now, now))
+    del state
+    assert client.post("/_emulator/reset").status_code == 200
+    for _ in range(500):
+        if len(FreedToken.freed_by) == 500:
+            break
+        time.sleep(0.01)
+    assert set(FreedToken.freed_by) == {"store-reset"}
+    assert call(client, "ListStages", {})["stages"] == []
