@@ -9,7 +9,8 @@
 #   docker run --rm -p 4599:4599 -v "$PWD/keys:/keys:ro" \
 #     -e IVS_EMULATOR_SIGNING_KEY_FILE=/keys/signing.pem ivs-realtime-emulator
 # tests/test_container.py runs this file's CMD and HEALTHCHECK with its ENV on the host.
-FROM python:3.11-slim
+ARG BASE=python:3.11-slim
+FROM ${BASE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

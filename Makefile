@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint contract contract-check bench clean
+.PHONY: install run test lint contract contract-check bench clean image image-test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	@command -v wrk >/dev/null || echo "wrk not found: load from a Python client (apt-get install wrk for a lighter one)"
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The container image, with docker or podman (tests/container/image.py; docs/container.md).
+image:
+	$(PYTHON) tests/container/image.py build
+
+# Build the image and run it for real; fails (rather than skips) without a container engine.
+image-test: $(STAMP)
+	IVS_IMAGE_TEST_REQUIRED=1 $(BIN)/python -m pytest tests/container -m image $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
