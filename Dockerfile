@@ -8,7 +8,10 @@
 # by uid 10001, and name it:
 #   docker run --rm -p 4599:4599 -v "$PWD/keys:/keys:ro" \
 #     -e IVS_EMULATOR_SIGNING_KEY_FILE=/keys/signing.pem ivs-realtime-emulator
-# tests/test_container.py runs this file's CMD and HEALTHCHECK with its ENV on the host.
+# Without an image registry, build from a local base with python3 (docs/container.md):
+#   podman build --format docker --build-arg BASE=localhost/bookworm-python -t ivs-realtime-emulator .
+# `make image-test` builds this file and runs the image (tests/container/); tests/test_container.py
+# runs its CMD and HEALTHCHECK with its ENV on the host.
 ARG BASE=python:3.11-slim
 FROM ${BASE}
 

@@ -6,6 +6,7 @@ installs the same package with `pip install .`), and IVS_EMULATOR_PORT is a free
 than 4599 (the HEALTHCHECK reads the same variable, so its command runs unchanged). The signing
 key file is given as a user would mount it. The compose file and the GitHub Actions example
 are checked as far as can be without Docker or GitHub: they parse, and their shell steps do.
+The image itself is built and run by tests/container/test_image.py (`make image-test`).
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def read_dockerfile(path: Path) -> list[Instruction]:
 class Image:
     """What the Dockerfile declares about the running container."""
 
-    base: str
+    base: str  # FROM, with the build arguments' defaults
+    base_written: str  # FROM as written
     env: dict[str, str]
     user: str
     exposed: list[str]
@@ -86,6 +88,7 @@ def exec_form(text: str) -> list[str]:
 def parse_image(path: Path) -> Image:
     instructions = read_dockerfile(path)
     env: dict[str, str] = {}
+    build_args: dict[str, str] = {}
     bases: list[str] = []
     users: list[str] = []
     exposed: list[str] = []
@@ -93,7 +96,10 @@ def parse_image(path: Path) -> Image:
     commands: list[tuple[str, list[str]]] = []
     checks: list[tuple[list[str], list[str]]] = []
     for ins in instructions:
-        if ins.keyword == "FROM":
+        if ins.keyword == "ARG":
+            name, _, default = ins.arguments.partition("=")
+            build_args[name] = default
+        elif ins.keyword == "FROM":
             bases.append(ins.arguments)
         elif ins.keyword == "ENV":
             for pair in shlex.split(ins.arguments):
@@ -114,8 +120,12 @@ def parse_image(path: Path) -> Image:
             checks.append((options.split(), exec_form(command)))
     assert len(bases) == 1 and len(users) >= 1 and len(checks) == 1
     assert [keyword for keyword, _ in commands] == ["CMD"], "one CMD, no ENTRYPOINT"
+    base = bases[0]
+    for name, default in build_args.items():
+        base = base.replace("${" + name + "}", default)
     return Image(
-        base=bases[0],
+        base=base,
+        base_written=bases[0],
         env=env,
         user=users[-1],
         exposed=exposed,
@@ -198,6 +208,8 @@ def container(container_env: dict[str, str], tmp_path: Path) -> Iterator[subproc
 
 def test_the_image_is_slim_python_running_as_a_non_root_user_on_port_4599() -> None:
     assert IMAGE.base == "python:3.11-slim"
+    # The base is a build argument, so a machine without a registry can give a local one.
+    assert IMAGE.base_written == "${BASE}"
     assert IMAGE.user not in ("root", "0", "0:0") and not IMAGE.user.startswith(("root:", "0:"))
     assert IMAGE.exposed == ["4599"]
     assert IMAGE.env["IVS_EMULATOR_HOST"] == "0.0.0.0"

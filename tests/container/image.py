@@ -34,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
 # The recipe's version is in the tag: change the recipe, bump it, and the base is made anew.
-LOCAL_BASE = "localhost/ivs-realtime-emulator-base:bookworm-python3-1"
+LOCAL_BASE = "localhost/ivs-realtime-emulator-base:bookworm-python3-2"
 DEBIAN_SUITE = "bookworm"
 DEBIAN_MIRROR = os.environ.get("IVS_IMAGE_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ivs-realtime-emulator"
@@ -176,11 +176,21 @@ def shape_like_python_slim(rootfs: Path) -> None:
     (rootfs / "usr/bin/python").symlink_to("python3")
     for marker in glob.glob(str(rootfs / "usr/lib/python3*/EXTERNALLY-MANAGED")):
         os.remove(marker)
-    # What apt downloaded and indexed is not needed in the image.
+    # What apt downloaded and indexed, manuals and translations are not needed in the image
+    # (python:slim has none either); the copyright files stay.
     for leftover in ("var/cache/apt/archives", "var/lib/apt/lists"):
         for path in (rootfs / leftover).glob("*"):
             if path.is_file():
                 path.unlink()
+    for unused in ("usr/share/man", "usr/share/info", "usr/share/locale"):
+        for path in (rootfs / unused).glob("*"):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    for path in (rootfs / "usr/share/doc").rglob("*"):
+        if path.is_file() and path.name != "copyright":
+            path.unlink()
 
 
 def pip_ca_bundle() -> str | None:

@@ -203,7 +203,7 @@ def test_the_built_image_keeps_the_healthcheck_the_user_and_the_port(
     assert check[:3] == ["CMD", "python", "-c"] and "/_emulator/health" in check[3]
     config = engine.inspect_image(built.tag)["Config"]
     assert isinstance(config, dict)
-    assert config["User"] == "emulator"
+    assert config.get("User") == "emulator"
     assert "4599/tcp" in config["ExposedPorts"]
     assert config["Cmd"] == ["ivs-realtime-emulator"]
 
