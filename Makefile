@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 
-.PHONY: install run test lint contract contract-check bench clean image image-test
+.PHONY: install run test lint contract contract-check bench bench-quick bench-servers clean image image-test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,10 +31,23 @@ contract: $(STAMP)
 contract-check: $(STAMP)
 	$(BIN)/python contract/generate.py --check
 
-bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+# The emulator beside moto_server and its ceilings, in one interleaved run (docs/performance.md);
+# writes bench/results/. `make bench-quick`: the same table in about a minute.
+bench: $(BENCH_STAMP)
 	@command -v wrk >/dev/null || echo "wrk not found: load from a Python client (apt-get install wrk for a lighter one)"
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-quick: $(BENCH_STAMP)
+	@command -v wrk >/dev/null || echo "wrk not found: load from a Python client (apt-get install wrk for a lighter one)"
+	$(BIN)/python -m bench --quick $(BENCH_ARGS)
+
+# The WSGI servers compared under the emulator (README, "Serving").
+bench-servers: $(BENCH_STAMP)
+	$(BIN)/python -m bench.servers $(BENCH_ARGS)
 
 # The container image, with docker or podman (tests/container/image.py; docs/container.md).
 image:

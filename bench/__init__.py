@@ -1,8 +1,10 @@
-"""Benchmarks of the emulator (`make bench`, i.e. `python -m bench`); not part of the tests.
+"""Benchmarks of the emulator; not part of the tests (docs/performance.md).
 
-`python -m bench` starts the real app (`emulator.create_app`) under each candidate WSGI server,
-one after another on 127.0.0.1 and a free port, drives the same bounded load at each, and
-reports requests/s and the ratio to Werkzeug's development server measured in the same run.
-It then measures the console script as a user starts it: launch-to-first-token time and the
-resident memory of its processes after a warm-up.
+`python -m bench` (`make bench`, `make bench-quick`): the emulator beside moto_server and the
+ceilings of a boto3 client, of Flask and of PyJWT signing, in one interleaved run, with the
+scaling table and issue 13's targets; written to bench/results/ (bench/run.py).
+`python -m bench.servers` (`make bench-servers`): the WSGI servers compared under the emulator.
+
+Only the emulator's public entry points are used: the console script, `emulator.create_app`,
+`emulator.Config` and `emulator.testing`.
 """

@@ -1,8 +1,9 @@
-"""The load: CreateParticipantToken over keep-alive connections, bounded in count and time.
+"""HTTP load at N keep-alive connections: one fixed POST, bounded in time (and count).
 
 `wrk` (Debian's package) drives it when it is on PATH: a C load generator that costs the
-machine little. Otherwise a multi-process Python client with keep-alive (http.client) does.
-Both send only to 127.0.0.1.
+machine little, given the request by a small Lua script. Otherwise a multi-process Python
+client with keep-alive (http.client) does; it takes CPU from the server under test, so its
+rates are lower. Both send only to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -21,9 +22,7 @@ from threading import Thread
 
 from .procs import HOST
 
-PATH = "/CreateParticipantToken"
-
-# POST /CreateParticipantToken {"stageArn": ARN}; each wrk thread stops after MAX responses
+# POST args[1] with the JSON body args[2]; each wrk thread stops after args[3] responses
 # (a safety bound: wrk then waits out --duration, so a run that reaches it gives no rate).
 WRK_SCRIPT = r"""
 local request_text = nil
@@ -31,10 +30,8 @@ local max_responses = 0
 local responses = 0
 
 function init(args)
-  local body = '{"stageArn":"' .. args[1] .. '"}'
-  max_responses = tonumber(args[2])
-  request_text = wrk.format("POST", "/CreateParticipantToken",
-                            {["Content-Type"] = "application/json"}, body)
+  max_responses = tonumber(args[3])
+  request_text = wrk.format("POST", args[1], {["Content-Type"] = "application/json"}, args[2])
 end
 
 function request()
@@ -60,10 +57,22 @@ end
 
 
 @dataclass(frozen=True)
+class Post:
+    """The one request a load sends, again and again."""
+
+    path: str
+    body: bytes
+
+    @classmethod
+    def json(cls, path: str, body: object) -> Post:
+        return cls(path, json.dumps(body, separators=(",", ":")).encode())
+
+
+@dataclass(frozen=True)
 class LoadResult:
     requests: int
     seconds: float
-    errors: int  # socket errors, time-outs and answers other than 200
+    errors: int  # socket errors, time-outs and answers other than 2xx
     p50_ms: float
     p99_ms: float
 
@@ -76,11 +85,24 @@ def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
+def wrk_version() -> str:
+    if not wrk_available():
+        return "-"
+    done = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+    words = (done.stdout + done.stderr).split()
+    return words[1] if len(words) > 1 and words[0] == "wrk" else "?"
+
+
 def run_wrk(
-    port: int, stage_arn: str, connections: int, seconds: float, max_requests: int, threads: int = 1
+    port: int,
+    post: Post,
+    connections: int,
+    seconds: float,
+    max_requests: int,
+    threads: int = 1,
 ) -> LoadResult:
     with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "create_participant_token.lua"
+        script = Path(tmp) / "post.lua"
         script.write_text(WRK_SCRIPT)
         per_thread = max(1, max_requests // threads)
         command = [
@@ -90,9 +112,10 @@ def run_wrk(
             f"--duration={max(1, round(seconds))}s",
             "--timeout=5s",
             f"--script={script}",
-            f"http://{HOST}:{port}{PATH}",
+            f"http://{HOST}:{port}{post.path}",
             "--",
-            stage_arn,
+            post.path,
+            post.body.decode(),
             str(per_thread),
         ]
         done = subprocess.run(
@@ -104,7 +127,7 @@ def run_wrk(
     data = json.loads(lines[-1].removeprefix("BENCH_JSON "))
     if int(data["requests"]) >= per_thread * threads:
         # A thread that stops at the cap leaves wrk waiting out the duration: no rate then.
-        raise RuntimeError(f"{data['requests']} requests reached the cap: raise --max-requests")
+        raise RuntimeError(f"{data['requests']} requests reached the cap: raise it")
     return LoadResult(
         requests=int(data["requests"]),
         seconds=data["duration_us"] / 1e6,
@@ -115,7 +138,7 @@ def run_wrk(
 
 
 def _client_connection(
-    port: int, body: bytes, deadline: float, limit: int, out: list[float], failures: list[int]
+    port: int, post: Post, deadline: float, limit: int, out: list[float], failures: list[int]
 ) -> None:
     headers = {"Content-Type": "application/json"}
     connection = http.client.HTTPConnection(HOST, port, timeout=5)
@@ -123,10 +146,10 @@ def _client_connection(
         while len(out) < limit and time.monotonic() < deadline:
             started = time.perf_counter()
             try:
-                connection.request("POST", PATH, body=body, headers=headers)
+                connection.request("POST", post.path, body=post.body, headers=headers)
                 response = connection.getresponse()
                 response.read()
-                ok = response.status == 200
+                ok = 200 <= response.status < 300
             except (OSError, http.client.HTTPException):
                 ok = False
                 connection.close()
@@ -140,10 +163,9 @@ def _client_connection(
 
 
 def _client_process(
-    port: int, stage_arn: str, connections: int, seconds: float, limit: int
+    port: int, post: Post, connections: int, seconds: float, limit: int
 ) -> tuple[list[float], int, float]:
     """One client process: `connections` keep-alive connections, one thread each."""
-    body = json.dumps({"stageArn": stage_arn}).encode()
     started = time.monotonic()
     deadline = started + seconds
     latencies: list[list[float]] = [[] for _ in range(connections)]
@@ -152,7 +174,7 @@ def _client_process(
     threads = [
         Thread(
             target=_client_connection,
-            args=(port, body, deadline, per_connection, latencies[i], failures),
+            args=(port, post, deadline, per_connection, latencies[i], failures),
         )
         for i in range(connections)
     ]
@@ -163,33 +185,37 @@ def _client_process(
     return [x for each in latencies for x in each], len(failures), time.monotonic() - started
 
 
+def percentile(sorted_values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of values sorted in ascending order; 0 if none."""
+    if not sorted_values:
+        return 0.0
+    rank = min(len(sorted_values) - 1, max(0, int(p / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[rank]
+
+
 def run_python(
-    port: int, stage_arn: str, connections: int, seconds: float, max_requests: int, processes: int
+    port: int,
+    post: Post,
+    connections: int,
+    seconds: float,
+    max_requests: int,
+    processes: int,
 ) -> LoadResult:
     processes = max(1, min(processes, connections))
     shares = [connections // processes + (i < connections % processes) for i in range(processes)]
     with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
         futures = [
-            pool.submit(
-                _client_process, port, stage_arn, share, seconds, max_requests // processes
-            )
+            pool.submit(_client_process, port, post, share, seconds, max_requests // processes)
             for share in shares
         ]
         results = [future.result(timeout=seconds + 60) for future in futures]
     latencies = sorted(x for each in results for x in each[0])
-    elapsed = max(each[2] for each in results)
-
-    def percentile(p: float) -> float:
-        if not latencies:
-            return 0.0
-        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
-
     return LoadResult(
         requests=len(latencies),
-        seconds=elapsed,
+        seconds=max(each[2] for each in results),
         errors=sum(each[1] for each in results),
-        p50_ms=percentile(50),
-        p99_ms=percentile(99),
+        p50_ms=percentile(latencies, 50) * 1000,
+        p99_ms=percentile(latencies, 99) * 1000,
     )
 
 
@@ -199,17 +225,26 @@ class LoadGenerator:
     connections: int
     python_processes: int = 2
 
-    def run(self, port: int, stage_arn: str, seconds: float, max_requests: int) -> LoadResult:
+    def run(
+        self, port: int, post: Post, seconds: float, max_requests: int = 1_000_000
+    ) -> LoadResult:
         if self.kind == "wrk":
-            return run_wrk(port, stage_arn, self.connections, seconds, max_requests)
+            return run_wrk(port, post, self.connections, seconds, max_requests)
         return run_python(
-            port, stage_arn, self.connections, seconds, max_requests, self.python_processes
+            port, post, self.connections, seconds, max_requests, self.python_processes
         )
 
     def describe(self) -> str:
         if self.kind == "wrk":
-            return f"wrk (1 thread, {self.connections} keep-alive connections)"
+            return f"wrk {wrk_version()} (1 thread, {self.connections} keep-alive connections)"
         return (
             f"Python http.client ({self.python_processes} processes, "
             f"{self.connections} keep-alive connections in all)"
         )
+
+
+def choose(kind: str, connections: int) -> LoadGenerator:
+    """`auto`: wrk when it is on PATH, else the Python client."""
+    if kind == "auto":
+        kind = "wrk" if wrk_available() else "python"
+    return LoadGenerator(kind, connections)

@@ -9,11 +9,32 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parent.parent
+CONSOLE_SCRIPT = "ivs-realtime-emulator"
+
+
+def console_script() -> list[str]:
+    """The installed console script beside this interpreter, else `python -m emulator`."""
+    script = Path(sys.executable).parent / CONSOLE_SCRIPT
+    return [str(script)] if script.exists() else [sys.executable, "-m", "emulator"]
+
+
+def start(command: list[str]) -> subprocess.Popen[bytes]:
+    """A server process in a session (and so a process group) of its own, output discarded."""
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def free_port(host: str = HOST) -> int:

@@ -1,400 +1,302 @@
-"""`python -m bench`: candidate WSGI servers side by side, then the console script's start-up.
+"""`python -m bench [--quick]`: the emulator and its references, side by side, in one run.
 
-Throughput: each candidate serves the real emulator app (emulator.create_app) in its own
-process on 127.0.0.1 and a free port; all of them are up at once, idle but the one under load.
-Each gets /_emulator/health, one CreateStage and a warm-up; then, cycle after cycle, each in
-turn gets a short burst of CreateParticipantToken requests at 16 concurrent keep-alive
-connections, bounded in count and time (the order rotates every cycle). A candidate's rate in
-a cycle divided by Werkzeug's rate in the same cycle is its ratio; the report gives the median
-ratio over the cycles. On a shared, noisy machine those ratios are the figures to quote, not
-the absolute rates.
+Contenders, all on 127.0.0.1 and free ports:
+- the emulator as users start it: the `ivs-realtime-emulator` console script, default flags;
+- `moto_server` (the `bench` extra), the peer a user would pick for other AWS services: it
+  has no IVS Real-Time, so its launch is timed to the first successful `ivs` CreateChannel
+  (the low-latency IVS API it does serve: a call that creates a resource and hands back a
+  credential, its stream key);
+- a canned-response server (bench/canned.py), the ceiling of a boto3 client;
+- a trivial Flask app served exactly as the console script serves (bench/flask_ceiling.py),
+  the framework's ceiling;
+- PyJWT ES384 signing on 2 threads (bench/jwt_ceiling.py), the ceiling of token issuing.
 
-Start-up: the console script (`ivs-realtime-emulator`), started as a user would, timed from
-launch until a CreateParticipantToken succeeds (median of several runs); then its resident
-memory (every process of it, from /proc) after a warm-up of N requests, and the time it takes
-to exit on SIGTERM.
+Every round measures each pair (emulator, reference) back to back: launch → first call with
+the idle RSS of all the server's processes after it (emulator vs moto_server), sequential
+boto3 CreateParticipantToken and GetStage (vs the canned server), CreateParticipantToken at 16
+connections (vs PyJWT) and GetStage at 16 connections (vs the trivial Flask app). Pairs come in
+a rotated order each round and the two sides of a pair in alternating order, so the machine's
+drift falls on both sides alike; a ratio is taken within a round, then the median over rounds.
+After the rounds: the memory run (a fresh emulator's RSS before and after N tokens on one
+stage, then after the clock passes their expiry and N/10 more are issued) and the scaling table
+(bench/scaling.py, in a process of its own). The report (bench/report.py) is printed and
+written to bench/results/.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.metadata
-import importlib.util
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from .load import LoadGenerator, LoadResult, run_python, wrk_available
+from . import report
+from .contenders import Pair, contenders, emulator_command, start_server, version
+from .load import LoadGenerator, Post, choose
 from .procs import (
-    HOST,
-    Memory,
-    cpu_seconds,
+    ROOT,
     create_stage,
-    free_port,
     memory,
     request,
     stop,
-    wait_ready,
 )
+from .settings import FULL, QUICK, Settings
 
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE = "werkzeug"
-CONSOLE_SCRIPT = "ivs-realtime-emulator"
-
-
-@dataclass(frozen=True)
-class Candidate:
-    name: str
-    server: str  # a bench.serve server, or CONSOLE_SCRIPT
-    threads: int
-    note: str
-    module: str = ""  # what must be importable for it to run (default: the server's name)
-    distribution: str = ""  # its package on PyPI (default: the server's name)
-
-    def command(self, port: int) -> list[str]:
-        if self.server == CONSOLE_SCRIPT:
-            return [*console_script(), "--port", str(port), "--log-level", "WARNING"]
-        return [
-            sys.executable, "-m", "bench.serve", self.server,
-            "--host", HOST, "--port", str(port), "--threads", str(self.threads),
-        ]  # fmt: skip
-
-    def available(self) -> bool:
-        return importlib.util.find_spec(self.module or self.server) is not None
-
-    def version(self) -> str:
-        try:
-            return importlib.metadata.version(self.distribution or self.server)
-        except importlib.metadata.PackageNotFoundError:
-            return "-"
+PACKAGES = (
+    "ivs-realtime-emulator", "flask", "werkzeug", "granian", "pyjwt", "cryptography",
+    "boto3", "botocore", "moto",
+)  # fmt: skip
+EXPIRY_ADVANCE_DAYS = 30  # past the longest token duration (14 days) and any grace period
 
 
-CANDIDATES = (
-    Candidate(BASELINE, "werkzeug", 0, "threaded dev server (baseline)"),
-    Candidate("granian bt2", "granian", 2, "1 worker, WSGI, 2 blocking threads"),
-    Candidate("granian bt4", "granian", 4, "1 worker, WSGI, 4 blocking threads"),
-    Candidate("gunicorn gthread", "gunicorn", 4, "1 worker, 4 threads"),
-    Candidate("cheroot", "cheroot", 4, "4 threads"),
-    Candidate("waitress", "waitress", 4, "4 threads"),
-    Candidate(
-        CONSOLE_SCRIPT,
-        CONSOLE_SCRIPT,
-        0,
-        "the console script (emulator/http/server.py)",
-        module="emulator",
-        distribution="ivs-realtime-emulator",
-    ),
-)
-
-
-def console_script() -> list[str]:
-    """The installed console script beside this interpreter, else `python -m emulator`."""
-    script = Path(sys.executable).parent / CONSOLE_SCRIPT
-    return [str(script)] if script.exists() else [sys.executable, "-m", "emulator"]
-
-
-def start(command: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        command,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
-@dataclass
-class Sample:
-    cycle: int
-    load: LoadResult
-    cpu_seconds: float  # used by the server's processes during the burst
-
-    @property
-    def cpu_ms_per_request(self) -> float:
-        return 1000 * self.cpu_seconds / self.load.requests if self.load.requests else 0.0
-
-
-@dataclass
-class Row:
-    candidate: Candidate
-    samples: list[Sample] = field(default_factory=list)
-    memory: Memory | None = None
-    failure: str | None = None
-
-    @property
-    def rate(self) -> float:
-        seconds = sum(sample.load.seconds for sample in self.samples)
-        return sum(sample.load.requests for sample in self.samples) / seconds if seconds else 0.0
-
-
-@dataclass
-class Running:
-    row: Row
-    process: subprocess.Popen[bytes]
-    port: int
-    stage_arn: str = ""
+STARTED = time.monotonic()
 
 
 def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    print(f"[{time.monotonic() - STARTED:5.0f} s] {text}", file=sys.stderr, flush=True)
 
 
-def throughput(
-    candidates: Sequence[Candidate],
-    generator: LoadGenerator,
-    cycles: int,
-    warmup: float,
-    burst: float,
-    limit: int,
-) -> list[Row]:
-    """All candidates up at once, idle but one: short bursts of load, in rotation.
+def rounds(pairs: Sequence[Pair], count: int, seconds: float, warm: float) -> dict[str, Any]:
+    """`count` rounds of every pair, side by side; a warm-up of each side first (discarded)."""
+    log(f"warm-up: every contender once ({warm:g} s a measurement)")
+    for pair in pairs:
+        for side in (pair.emulator, pair.reference):
+            if side is not None:
+                with contextlib.suppress(Exception):
+                    side(warm)
+    found: dict[str, Any] = {
+        pair.key: {"reference": pair.reference_name, "error": pair.error, "rounds": []}
+        for pair in pairs
+    }
+    for number in range(count):
+        shift = number % len(pairs)
+        for pair in [*pairs[shift:], *pairs[:shift]]:
+            sides = [("emulator", pair.emulator), ("reference", pair.reference)]
+            if number % 2:
+                sides.reverse()
+            measured: dict[str, Any] = {}
+            for who, side in sides:
+                if side is None:
+                    continue
+                try:
+                    measured[who] = side(seconds)
+                except Exception as exc:  # one failed measurement must not end the run
+                    measured[who] = None
+                    found[pair.key]["error"] = f"{type(exc).__name__}: {exc}"
+            found[pair.key]["rounds"].append(measured)
+            log(f"round {number + 1}/{count} {pair.key}: " + _brief(measured))
+    return found
 
-    On a shared machine the background load drifts; bursts a few seconds long, taken in turn
-    and again, put every candidate under the same drift as the baseline beside it.
-    """
-    rows = [Row(candidate) for candidate in candidates]
-    running: list[Running] = []
+
+def _brief(measured: dict[str, Any]) -> str:
+    parts = []
+    for who in ("emulator", "reference"):
+        each = measured.get(who)
+        if each:
+            parts.append(f"{who} {each['value']:.3g}")
+    if measured.get("emulator") and measured.get("reference"):
+        parts.append(f"ratio {measured['emulator']['value'] / measured['reference']['value']:.3f}")
+    return ", ".join(parts) or "not measured"
+
+
+# -- after the rounds ------------------------------------------------------------------------
+
+
+def issue_tokens(
+    generator: LoadGenerator, port: int, post: Post, count: int, deadline: float
+) -> tuple[int, int]:
+    """Issue about `count` tokens from the 16-connection load; (issued, errors)."""
+    issued = errors = 0
+    rate = 0.0  # unknown until the first burst, which lasts a second
+    while issued < count and time.monotonic() < deadline:
+        remaining = count - issued
+        wanted = remaining / rate if rate else 1.0
+        seconds = min(10.0, max(1.0, wanted), max(1.0, deadline - time.monotonic()))
+        # The Python client stops at a count; wrk runs out its (whole) seconds, so a cap
+        # there would only make it wait: it gets none, and overshoots by under a second.
+        cap = remaining if generator.kind == "python" else 10_000_000
+        result = generator.run(port, post, seconds, max_requests=cap)
+        issued += max(0, result.requests - result.errors)
+        errors += result.errors
+        rate = max(result.rate, 1.0)
+    return issued, errors
+
+
+def growth(settings: Settings, generator: LoadGenerator) -> dict[str, Any]:
+    """A fresh emulator: idle RSS, RSS after N tokens, RSS after expiry and N/10 more."""
+    server = start_server("emulator", emulator_command)
     try:
-        for row in rows:
-            port = free_port()
-            each = Running(row, start(row.candidate.command(port)), port)
-            running.append(each)
-            try:
-                wait_ready(each.process, port)
-                each.stage_arn = create_stage(port)
-                if warmup > 0:
-                    generator.run(port, each.stage_arn, warmup, limit)
-            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-                row.failure = str(exc)
-                log(f"{row.candidate.name}: FAILED {exc}")
-        live = [each for each in running if not each.row.failure]
-        for cycle in range(cycles):
-            shift = cycle % max(1, len(live))
-            for each in live[shift:] + live[:shift]:  # rotated: no one always goes first
-                cpu_before = cpu_seconds(each.process.pid)
-                result = generator.run(each.port, each.stage_arn, burst, limit)
-                cpu = cpu_seconds(each.process.pid) - cpu_before
-                each.row.samples.append(Sample(cycle, result, cpu))
-                log(
-                    f"cycle {cycle + 1}/{cycles} {each.row.candidate.name:<22} "
-                    f"{result.rate:6.0f} req/s, {result.errors} errors, "
-                    f"{each.row.samples[-1].cpu_ms_per_request:.2f} CPU ms/request"
-                )
-        for each in live:
-            each.row.memory = memory(each.process.pid)
+        stage_arn = create_stage(server.port)
+        post = Post.json("/CreateParticipantToken", {"stageArn": stage_arn})
+        status, _ = request(server.port, "POST", post.path, json.loads(post.body))
+        if status != 200:
+            raise RuntimeError(f"CreateParticipantToken answered {status}")
+        time.sleep(settings.settle)
+        idle = memory(server.process.pid)
+        deadline = time.monotonic() + settings.growth_budget
+        issued, errors = issue_tokens(
+            generator, server.port, post, settings.growth_tokens, deadline
+        )
+        time.sleep(settings.settle)
+        after = memory(server.process.pid)
+        log(f"memory: {issued} tokens, RSS {idle.rss_kib // 1024} -> {after.rss_kib // 1024} MiB")
+        found: dict[str, Any] = {
+            "tokens_wanted": settings.growth_tokens,
+            "issued": issued,
+            "errors": errors,
+            "idle": asdict(idle),
+            "after": asdict(after),
+        }
+        advance = {"seconds": EXPIRY_ADVANCE_DAYS * 86400}
+        status, _ = request(server.port, "POST", "/_emulator/clock/advance", advance)
+        if status == 200:
+            more = max(1, settings.growth_tokens // 10)
+            deadline = time.monotonic() + settings.growth_budget / 10 + 5
+            issued_later, errors_later = issue_tokens(generator, server.port, post, more, deadline)
+            time.sleep(settings.settle)
+            found |= {
+                "advance_days": EXPIRY_ADVANCE_DAYS,
+                "issued_after_expiry": issued_later,
+                "errors": errors + errors_later,
+                "after_expiry": asdict(memory(server.process.pid)),
+            }
+        return found
     finally:
-        for each in running:
-            stop(each.process)
-    return rows
+        stop(server.process)
 
 
-def ratios(rows: Sequence[Row]) -> dict[str, list[float]]:
-    """Each candidate's rate over the baseline's rate in the same cycle."""
-    baseline = next((row for row in rows if row.candidate.name == BASELINE), None)
-    if baseline is None:
-        return {}
-    base = {sample.cycle: sample.load.rate for sample in baseline.samples}
+def scaling(settings: Settings) -> dict[str, Any]:
+    """bench/scaling.py in a process of its own (its state must not weigh on the harness)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "scaling.json"
+        command = [
+            sys.executable, "-m", "bench.scaling",
+            "--tokens", ",".join(map(str, settings.scaling_tokens)),
+            "--stages", ",".join(map(str, settings.scaling_stages)),
+            "--samples", str(settings.scaling_samples),
+            "--budget", str(settings.scaling_budget),
+            "--out", str(out),
+        ]  # fmt: skip
+        columns = len(settings.scaling_tokens) + len(settings.scaling_stages)
+        done = subprocess.run(
+            command, cwd=ROOT, timeout=columns * (settings.scaling_budget + 300), check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"bench.scaling exited with code {done.returncode}")
+        found: dict[str, Any] = json.loads(out.read_text())
+        return found
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "?"
+
+
+def commit() -> str:
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "?"
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "emulator", "bench")
+    return head + (" + uncommitted changes" if dirty else "")
+
+
+def meta(settings: Settings, generator: LoadGenerator) -> dict[str, Any]:
     return {
-        row.candidate.name: [
-            sample.load.rate / base[sample.cycle]
-            for sample in row.samples
-            if base.get(sample.cycle)
-        ]
-        for row in rows
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "mode": settings.mode,
+        "cpu": cpu_model(),
+        "cpus": os.cpu_count(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "packages": {name: version(name) for name in PACKAGES},
+        "commit": commit(),
+        "loadgen": generator.describe(),
+        "settings": asdict(settings),
+        "load_average": [os.getloadavg()[0]],
     }
 
 
-@dataclass(frozen=True)
-class Startup:
-    launch_to_first_token_s: list[float]
-    warmup_requests: int
-    memory: Memory
-    stop_seconds: float
-    exit_code: int
-
-
-def first_token(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    """Poll CreateStage, then CreateParticipantToken, until a token comes back."""
-    deadline = time.monotonic() + timeout
-    stage_arn = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"console script exited with code {process.returncode}")
-        try:
-            if stage_arn is None:
-                stage_arn = create_stage(port)
-            status, body = request(port, "POST", "/CreateParticipantToken", {"stageArn": stage_arn})
-            if status == 200 and isinstance(body, dict) and body["participantToken"]["token"]:
-                return
-        except (OSError, RuntimeError):
-            pass
-        time.sleep(0.005)
-    raise RuntimeError(f"no participant token within {timeout:.0f} s")
-
-
-def startup(generator: LoadGenerator, runs: int, warmup_requests: int) -> Startup:
-    times: list[float] = []
-    for _ in range(runs):
-        port = free_port()
-        began = time.perf_counter()
-        process = start([*console_script(), "--port", str(port), "--log-level", "WARNING"])
-        try:
-            first_token(port, process)
-            times.append(time.perf_counter() - began)
-        finally:
-            stop(process)
-    port = free_port()
-    process = start([*console_script(), "--port", str(port), "--log-level", "WARNING"])
-    try:
-        wait_ready(process, port)
-        # Bounded by count: the Python client stops at it (wrk would wait out its duration).
-        run_python(port, create_stage(port), generator.connections, 120.0, warmup_requests, 2)
-        used = memory(process.pid)
-    finally:
-        stopped = stop(process)
-    return Startup(times, warmup_requests, used, stopped, process.returncode)
-
-
-def mib(kib: float) -> str:
-    return f"{kib / 1024:.0f}"
-
-
-def report(
-    rows: Sequence[Row], startup_result: Startup | None, generator: LoadGenerator, args: Namespace
-) -> str:
-    lines = [
-        "ivs-realtime-emulator serving benchmark",
-        f"python {platform.python_version()} on {os.cpu_count()} CPUs, "
-        f"load average at the end {os.getloadavg()[0]:.2f}",
-    ]
-    if rows:
-        lines += [
-            f"load: CreateStage once, then POST /CreateParticipantToken by {generator.describe()};"
-            f" {args.warmup:g} s warm-up, then {args.cycles} cycles of a {args.burst:g} s burst"
-            f" per server (at most {args.max_requests} requests a burst), order rotated per cycle",
-            "",
-            f"{'server':<22} {'version':<8} {'req/s':>6} {'x werkzeug':>10} {'range':>9} "
-            f"{'p50 ms':>6} {'p99 ms':>6} {'CPU ms':>6} {'errors':>6} {'RSS MiB':>7} "
-            f"{'PSS MiB':>7}  notes",
-        ]
-    per_candidate = ratios(rows)
-    for row in rows:
-        name, version = row.candidate.name, row.candidate.version()
-        if not row.samples:
-            lines.append(f"{name:<22} {version:<8} FAILED: {row.failure or 'no samples'}")
-            continue
-        loads = [sample.load for sample in row.samples]
-        ratio = per_candidate.get(name) or [float("nan")]
-        used = row.memory or Memory(0, 0, 0)
-        lines.append(
-            f"{name:<22} {version:<8} {row.rate:>6.0f} {statistics.median(ratio):>10.2f} "
-            f"{min(ratio):>4.2f}-{max(ratio):<4.2f} "
-            f"{statistics.median(x.p50_ms for x in loads):>6.1f} "
-            f"{statistics.median(x.p99_ms for x in loads):>6.1f} "
-            f"{statistics.median(x.cpu_ms_per_request for x in row.samples):>6.2f} "
-            f"{sum(x.errors for x in loads):>6} {mib(used.rss_kib):>7} {mib(used.pss_kib):>7}  "
-            f"{row.candidate.note}; {used.processes} process(es)"
-        )
-    if rows:
-        lines.append(
-            "req/s: all bursts together; x werkzeug: median over the cycles of the rate over "
-            "Werkzeug's in the same cycle (range: lowest-highest); p50/p99 latency and CPU ms (the "
-            "server's CPU time per request, all its processes): median over the bursts; memory: "
-            "every process of the server, after all its bursts"
-        )
-    if startup_result is not None:
-        times = startup_result.launch_to_first_token_s
-        used = startup_result.memory
-        lines += [
-            "",
-            f"console script: {' '.join(console_script())} --port N --log-level WARNING",
-            f"  launch to first participant token: median {statistics.median(times):.2f} s "
-            f"over {len(times)} runs (min {min(times):.2f}, max {max(times):.2f})",
-            f"  memory after {startup_result.warmup_requests} CreateParticipantToken requests "
-            f"at {generator.connections} connections: RSS {mib(used.rss_kib)} MiB, "
-            f"PSS {mib(used.pss_kib)} MiB, in {used.processes} process(es)",
-            f"  SIGTERM to exit: {startup_result.stop_seconds:.2f} s, "
-            f"exit code {startup_result.exit_code}",
-        ]
-    return "\n".join(lines)
-
-
-Namespace = argparse.Namespace
-
-
-def parse(argv: Sequence[str] | None) -> Namespace:
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    names = [candidate.name for candidate in CANDIDATES]
-    parser.add_argument("--cycles", type=int, default=10, help="bursts per server")
-    parser.add_argument("--burst", type=float, default=2.0, help="seconds of load per burst")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per server")
-    parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
-    parser.add_argument(
-        "--max-requests", type=int, default=100_000, help="cap on requests per burst"
-    )
-    parser.add_argument(
-        "--only", action="append", choices=names, help=f"candidates to run (always with {BASELINE})"
-    )
+    parser.add_argument("--quick", action="store_true", help="about a minute: fewer rounds, "
+                        "smaller states, the same table")  # fmt: skip
+    parser.add_argument("--rounds", type=int, help="rounds of side-by-side pairs")
+    parser.add_argument("--burst", type=float, help="seconds of each measurement")
+    parser.add_argument("--growth-tokens", type=int, help="tokens of the memory run")
     parser.add_argument(
         "--loadgen", choices=("auto", "wrk", "python"), default="auto",
-        help="load generator: wrk if on PATH (auto), else Python",
+        help="16-connection load: wrk if on PATH (auto), else a Python client",
     )  # fmt: skip
-    parser.add_argument("--startup-runs", type=int, default=5, help="launch-to-first-token runs")
     parser.add_argument(
-        "--warm-requests", type=int, default=2000, help="requests before reading memory"
-    )
-    parser.add_argument("--no-throughput", action="store_true", help="only the start-up part")
-    parser.add_argument("--no-startup", action="store_true", help="only the throughput part")
-    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+        "--skip", action="append", default=[], choices=("rounds", "growth", "scaling"),
+        help="leave a part out",
+    )  # fmt: skip
+    parser.add_argument("--results", type=Path, default=report.RESULTS,
+                        help="directory for latest.json/.md and <mode>.json/.md")  # fmt: skip
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
-    kind = args.loadgen
-    if kind == "auto":
-        kind = "wrk" if wrk_available() else "python"
-        if kind == "python":
-            log("wrk not found (apt-get install wrk): using the Python client")
-    generator = LoadGenerator(kind, args.connections)
-
-    rows: list[Row] = []
-    if not args.no_throughput:
-        wanted = set(args.only or [c.name for c in CANDIDATES]) | {BASELINE}
-        candidates = []
-        for candidate in CANDIDATES:
-            if candidate.name not in wanted:
-                continue
-            if candidate.available():
-                candidates.append(candidate)
-            else:
-                package = candidate.distribution or candidate.server
-                log(f"skipping {candidate.name}: pip install {package}")
-        rows = throughput(
-            candidates, generator, args.cycles, args.warmup, args.burst, args.max_requests
-        )
-    startup_result = None
-    if not args.no_startup:
-        log("start-up: launch to first token, memory after warm-up")
-        startup_result = startup(generator, args.startup_runs, args.warm_requests)
-
-    print(report(rows, startup_result, generator, args))
-    if args.json:
-        data = {
-            "loadgen": generator.describe(),
-            "rows": [asdict(row) for row in rows],
-            "ratios": ratios(rows),
-            "startup": asdict(startup_result) if startup_result else None,
-        }
-        with contextlib.suppress(OSError):
-            args.json.write_text(json.dumps(data, indent=2, default=str))
-    return 0 if all(row.samples for row in rows) else 1
+    settings = QUICK if args.quick else FULL
+    overrides = {
+        "rounds": args.rounds, "burst": args.burst, "growth_tokens": args.growth_tokens,
+    }  # fmt: skip
+    settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    generator = choose(args.loadgen, settings.connections)
+    if generator.kind == "python":
+        log("wrk not found (apt-get install wrk): the 16-connection load comes from Python")
+    began = time.monotonic()
+    results: dict[str, Any] = {"meta": meta(settings, generator), "pairs": {}, "notes": []}
+    failed = False
+    if "rounds" not in args.skip:
+        try:
+            with contenders(settings, generator) as pairs:
+                results["pairs"] = rounds(pairs, settings.rounds, settings.burst, 0.3)
+        except Exception as exc:
+            failed = True
+            results["notes"].append(f"the rounds did not run: {type(exc).__name__}: {exc}")
+            log(results["notes"][-1])
+    parts: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
+        ("growth", "a fresh emulator, RSS before and after tokens",
+         lambda: growth(settings, generator)),
+        ("scaling", "in process, bench/scaling.py", lambda: scaling(settings)),
+    ]  # fmt: skip
+    for part, what, run in parts:
+        if part in args.skip:
+            results[part] = {"error": "skipped (--skip)"}
+            continue
+        log(f"{part}: {what}")
+        try:
+            results[part] = run()
+        except Exception as exc:
+            failed = True
+            results[part] = {"error": f"{type(exc).__name__}: {exc}"}
+            log(f"{part} failed: {results[part]['error']}")
+    results["meta"]["seconds"] = time.monotonic() - began
+    results["meta"]["load_average"].append(os.getloadavg()[0])
+    results = report.with_targets(results)
+    paths = report.write(results, args.results)
+    print(report.markdown(results))
+    log("written: " + ", ".join(str(path.relative_to(ROOT)) if path.is_relative_to(ROOT)
+                                else str(path) for path in paths))  # fmt: skip
+    return 1 if failed else 0
