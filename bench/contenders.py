@@ -29,6 +29,7 @@ from .procs import (
     create_stage,
     free_port,
     memory,
+    request,
     start,
     stop,
     wait_ready,
@@ -247,8 +248,14 @@ class Pair:
     error: str | None = None
 
 
+@dataclass
+class Contenders:
+    pairs: list[Pair]
+    fresh_state: Callable[[], None]  # the emulator back to one new stage, as at the start
+
+
 @contextlib.contextmanager
-def contenders(settings: Settings, generator: LoadGenerator) -> Iterator[list[Pair]]:
+def contenders(settings: Settings, generator: LoadGenerator) -> Iterator[Contenders]:
     """Start the long-running contenders and say how each pair is measured; stop them after."""
     servers: list[Server] = []
     jwt_worker: JwtWorker | None = None
@@ -266,7 +273,7 @@ def contenders(settings: Settings, generator: LoadGenerator) -> Iterator[list[Pa
     try:
         emulator = start_server("emulator", emulator_command)
         servers.append(emulator)
-        stage_arn = create_stage(emulator.port)
+        stage = {"arn": create_stage(emulator.port)}
         api = boto3_ivs_realtime(emulator.url)
         canned = try_start("canned", "bench.canned")
         canned_api = boto3_ivs_realtime(canned.url) if canned else None
@@ -284,19 +291,22 @@ def contenders(settings: Settings, generator: LoadGenerator) -> Iterator[list[Pa
         if not moto_available():
             errors["moto"] = "moto_server not installed: pip install -e '.[bench]'"
 
-        token = Post.json("/CreateParticipantToken", {"stageArn": stage_arn})
-        get = Post.json("/GetStage", {"arn": stage_arn})
+        def token() -> Post:
+            return Post.json("/CreateParticipantToken", {"stageArn": stage["arn"]})
+
+        def get() -> Post:
+            return Post.json("/GetStage", {"arn": stage["arn"]})
 
         def seq_token(client: Any) -> Side:
             return lambda s: sequential(
-                lambda: client.create_participant_token(stageArn=stage_arn), s
+                lambda: client.create_participant_token(stageArn=stage["arn"]), s
             )
 
         def seq_get(client: Any) -> Side:
-            return lambda s: sequential(lambda: client.get_stage(arn=stage_arn), s)
+            return lambda s: sequential(lambda: client.get_stage(arn=stage["arn"]), s)
 
-        def on(server: Server, post: Post) -> Side:
-            return lambda s: loaded(generator, server.port, post, s)
+        def on(server: Server, post: Callable[[], Post]) -> Side:
+            return lambda s: loaded(generator, server.port, post(), s)
 
         def launch_emulator(seconds: float) -> dict[str, Any]:
             return launch(emulator_command, boto3_ivs_realtime, emulator_first_token, settle)
@@ -318,7 +328,14 @@ def contenders(settings: Settings, generator: LoadGenerator) -> Iterator[list[Pa
             Pair("c16_get", on(emulator, get), on(ceiling, get) if ceiling else None,
                  "trivial Flask app, same server settings", errors.get("flask")),
         ]  # fmt: skip
-        yield pairs
+
+        def fresh_state() -> None:
+            status, _ = request(emulator.port, "POST", "/_emulator/reset")
+            if status != 200:
+                raise RuntimeError(f"POST /_emulator/reset answered {status}")
+            stage["arn"] = create_stage(emulator.port)
+
+        yield Contenders(pairs, fresh_state)
     finally:
         if jwt_worker is not None:
             jwt_worker.close()

@@ -17,6 +17,8 @@ boto3 CreateParticipantToken and GetStage (vs the canned server), CreateParticip
 connections (vs PyJWT) and GetStage at 16 connections (vs the trivial Flask app). Pairs come in
 a rotated order each round and the two sides of a pair in alternating order, so the machine's
 drift falls on both sides alike; a ratio is taken within a round, then the median over rounds.
+Each round starts with the emulator reset to one new stage, so the rounds measure the request
+path at the same small state (growth is the scaling table's business).
 After the rounds: the memory run (a fresh emulator's RSS before and after N tokens on one
 stage, then after the clock passes their expiry and N/10 more are issued) and the scaling table
 (bench/scaling.py, in a process of its own). The report (bench/report.py) is printed and
@@ -66,8 +68,18 @@ def log(text: str) -> None:
     print(f"[{time.monotonic() - STARTED:5.0f} s] {text}", file=sys.stderr, flush=True)
 
 
-def rounds(pairs: Sequence[Pair], count: int, seconds: float, warm: float) -> dict[str, Any]:
-    """`count` rounds of every pair, side by side; a warm-up of each side first (discarded)."""
+def rounds(
+    pairs: Sequence[Pair],
+    count: int,
+    seconds: float,
+    warm: float,
+    fresh_state: Callable[[], None] = lambda: None,
+) -> dict[str, Any]:
+    """`count` rounds of every pair, side by side; a warm-up of each side first (discarded).
+
+    Every round starts from `fresh_state` (the emulator reset, one new stage), so the tokens
+    of earlier rounds do not weigh on later ones: growth is what the scaling table measures.
+    """
     log(f"warm-up: every contender once ({warm:g} s a measurement)")
     for pair in pairs:
         for side in (pair.emulator, pair.reference):
@@ -79,6 +91,7 @@ def rounds(pairs: Sequence[Pair], count: int, seconds: float, warm: float) -> di
         for pair in pairs
     }
     for number in range(count):
+        fresh_state()
         shift = number % len(pairs)
         for pair in [*pairs[shift:], *pairs[:shift]]:
             sides = [("emulator", pair.emulator), ("reference", pair.reference)]
@@ -270,8 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = False
     if "rounds" not in args.skip:
         try:
-            with contenders(settings, generator) as pairs:
-                results["pairs"] = rounds(pairs, settings.rounds, settings.burst, 0.3)
+            with contenders(settings, generator) as running:
+                results["pairs"] = rounds(
+                    running.pairs, settings.rounds, settings.burst, 0.3, running.fresh_state
+                )
         except Exception as exc:
             failed = True
             results["notes"].append(f"the rounds did not run: {type(exc).__name__}: {exc}")
