@@ -307,8 +307,10 @@ def _scaling_lines(results: dict[str, Any]) -> list[str]:
         f"{base.get('participants', '?')} participants (so '0 tokens' is their "
         f"{base.get('participants', '?')}); pages of {base.get('page', '?')}. Tokens are "
         "issued on the probe stage; stage columns count every stage in the region. Reset is "
-        "timed once per kind, at its largest column. Last column: largest (×) over the first "
-        f"column's (goal ≤ {SCALING_BOUND}).",
+        "timed once per kind, at its largest column. Last column: the largest (×), i.e. the "
+        "cost at the worst state over the baseline's in the same moments (goal ≤ "
+        f"{SCALING_BOUND}; the first column's (×) shows the noise floor, about 1); absolute: "
+        "the largest median over the first column's, timed minutes apart.",
         "",
         *_table(["operation", *labels, "largest / smallest"], rows),
     ]
