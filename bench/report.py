@@ -300,9 +300,9 @@ def _scaling_lines(results: dict[str, Any]) -> list[str]:
         rows.append([op, *shown, verdict])
     base = scaling.get("baseline", {})
     return [
-        "In process (`emulator.create_app`, called through WSGI), median of "
-        f"{scaling.get('samples', '?')} calls per cell; (×): over a baseline emulator called "
-        "in the same moments. Every column also holds the baseline: "
+        "In process (`emulator.create_app`, called through WSGI): per cell, the median CPU "
+        f"time (of the calling thread) of {scaling.get('samples', '?')} calls; (×): over a "
+        "baseline emulator called in the same moments. Every column also holds the baseline: "
         f"{base.get('stages', '?')} stages, the probe stage with a session of "
         f"{base.get('participants', '?')} participants (so '0 tokens' is their "
         f"{base.get('participants', '?')}); pages of {base.get('page', '?')}. Tokens are "

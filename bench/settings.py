@@ -29,11 +29,11 @@ FULL = Settings(
     mode="full", rounds=7, burst=3.0, settle=1.0,
     growth_tokens=100_000, growth_budget=900.0,
     scaling_tokens=(0, 10_000, 100_000), scaling_stages=(1_000, 10_000),
-    scaling_samples=200, scaling_budget=900.0,
+    scaling_samples=500, scaling_budget=900.0,
 )  # fmt: skip
 QUICK = Settings(
     mode="quick", rounds=3, burst=1.0, settle=0.3,
     growth_tokens=3_000, growth_budget=20.0,
     scaling_tokens=(0, 1_000, 10_000), scaling_stages=(100, 1_000),
-    scaling_samples=40, scaling_budget=30.0,
+    scaling_samples=150, scaling_budget=40.0,
 )  # fmt: skip
