@@ -36,7 +36,7 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	touch $(BENCH_STAMP)
 
 # The emulator beside moto_server and its ceilings, in one interleaved run (docs/performance.md);
-# writes bench/results/. `make bench-quick`: the same table in about a minute.
+# writes bench/results/. `make bench-quick`: the same table in a minute or two.
 bench: $(BENCH_STAMP)
 	@command -v wrk >/dev/null || echo "wrk not found: load from a Python client (apt-get install wrk for a lighter one)"
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -250,7 +250,7 @@ def meta(settings: Settings, generator: LoadGenerator) -> dict[str, Any]:
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="about a minute: fewer rounds, "
+    parser.add_argument("--quick", action="store_true", help="a minute or two: fewer rounds, "
                         "smaller states, the same table")  # fmt: skip
     parser.add_argument("--rounds", type=int, help="rounds of side-by-side pairs")
     parser.add_argument("--burst", type=float, help="seconds of each measurement")

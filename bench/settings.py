@@ -1,4 +1,4 @@
-"""The two sizes of a run: `make bench` (FULL) and `make bench-quick` (QUICK, about a minute).
+"""The two sizes of a run: `make bench` (FULL) and `make bench-quick` (QUICK, a minute or two).
 
 QUICK has the same table shape as FULL: fewer and shorter rounds, and states scaled down by
 ten (its memory run is smaller still, and its per-token figure extrapolated).
