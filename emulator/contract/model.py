@@ -74,6 +74,16 @@ class Contract:
             )
             for name, op in self.model["operations"].items()
         }
+        self._bindings: dict[str, tuple[dict[str, Any], frozenset[str]]] = {}
+
+    def bindings(self, shape_name: str) -> tuple[dict[str, Any], frozenset[str]]:
+        """An input shape's members, and those bound to the path, query string or headers."""
+        found = self._bindings.get(shape_name)
+        if found is None:
+            members: dict[str, Any] = self.shape(shape_name).get("members", {})
+            bound = frozenset(m for m, ref in members.items() if "location" in ref)
+            found = self._bindings[shape_name] = (members, bound)
+        return found
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Contract:

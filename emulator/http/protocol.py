@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Request, Response
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..config import Config
@@ -91,13 +92,19 @@ class Router:
     """Finds the operation a method and path name, from the contract's HTTP bindings."""
 
     def __init__(self, contract: Contract) -> None:
-        self.routes = [(op.method, op.path_regex, op) for op in contract.operations.values()]
+        operations = contract.operations.values()
+        self.fixed = {(op.method, op.uri): op for op in operations if "{" not in op.uri}
+        """Paths without a label, found by one dictionary look-up."""
+        self.labelled = [(op.method, op.path_regex, op) for op in operations if "{" in op.uri]
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
-        for route_method, regex, operation in self.routes:
+        operation = self.fixed.get((method, path))
+        if operation is not None:
+            return operation, {}
+        for route_method, regex, labelled in self.labelled:
             found = regex.fullmatch(path)
             if found and route_method == method:
-                return operation, found.groupdict()
+                return labelled, found.groupdict()
         raise UnknownOperationException(f"No operation at {method} {path}")
 
 
@@ -144,9 +151,7 @@ def read_input(
     """Gather the operation's input members from body, path labels, query string and headers."""
     if operation.input_shape is None:
         return {}
-    shape = contract.shape(operation.input_shape)
-    members = shape.get("members", {})
-    bound = {m for m, ref in members.items() if "location" in ref}
+    members, bound = contract.bindings(operation.input_shape)
     try:
         raw = request.get_data(cache=False)
     except RequestEntityTooLarge:
@@ -174,15 +179,24 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+class WrittenHeaders(Headers):
+    """Response headers the emulator wrote itself (constants, request ids, error codes): taken
+    as they are, without the per-header checks Werkzeug gives headers built from input."""
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._list = items
+
+
+_JSON_HEADERS = [("Content-Type", "application/json"), *COMMON_HEADERS.items()]
+
+
 def json_response(
     body: Any, status: int, request_id: str, extra: Mapping[str, str] = {}
 ) -> Response:
     text = json.dumps(body, default=_json_default, ensure_ascii=False, separators=(",", ":"))
-    response = Response(text, status=status, content_type="application/json")
-    response.headers.update(COMMON_HEADERS)
-    response.headers.update(extra)
-    response.headers["x-amzn-RequestId"] = request_id
-    return response
+    headers = [*_JSON_HEADERS, *extra.items(), ("x-amzn-RequestId", request_id)]
+    return Response(text, status=status, headers=WrittenHeaders(headers))
 
 
 def error_response(error: ServiceError, contract: Contract, request_id: str) -> Response:
