@@ -78,6 +78,8 @@ class TokenSigner:
         self._private_key = private_key
         self._jwk = public_jwk(private_key.public_key())
         self.kid = thumbprint(self._jwk)
+        self._header = _segment({"alg": ALGORITHM, "typ": "JWT", "kid": self.kid})
+        """The first segment of every token this key signs."""
 
     @classmethod
     def generate(cls) -> TokenSigner:
@@ -103,8 +105,7 @@ class TokenSigner:
         Built here rather than by jwt.encode so that header and claims keep the service's
         key order (alg before typ; claims as given).
         """
-        header = {"alg": ALGORITHM, "typ": "JWT", "kid": self.kid}
-        signing_input = _segment(header) + b"." + _segment(claims)
+        signing_input = self._header + b"." + _segment(claims)
         signature = _ES384.sign(signing_input, self._private_key)
         return (signing_input + b"." + _b64url(signature)).decode()
 
