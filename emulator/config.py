@@ -166,6 +166,7 @@ class Config:
     verify_signatures: bool = False
     credentials: Mapping[str, Credential] = field(default_factory=dict)
     credentials_file: str | None = None
+    lists_not_found: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Config:
@@ -268,5 +269,13 @@ SETTINGS: tuple[Setting, ...] = (
         "a JSON or INI (~/.aws/credentials style) file of credentials for --verify-signatures; "
         "--credentials adds to it and wins",
         str,
+    ),
+    Setting(
+        "lists_not_found",
+        "ListStageSessions, ListParticipants and ListParticipantEvents answer "
+        "ResourceNotFoundException for an unknown stage, session or participant instead of an "
+        "empty list (the model declares no such error for them)",
+        parse_bool,
+        bare="true",
     ),
 )

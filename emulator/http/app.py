@@ -103,6 +103,7 @@ def create_app(
         clock=clock or ControlledClock(config.clock_start, frozen=config.clock_frozen),
         ids=ids,
         behaviours=behaviours,
+        lists_not_found=config.lists_not_found,
     )
     service = Service(backend)
     journal = Journal(config.journal_size)
