@@ -8,7 +8,9 @@ added without one fails test_every_quota_has_a_call_that_counts_against_it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +26,7 @@ AUTH = (
     "AWS4-HMAC-SHA256 Credential=123456789012/20260101/us-east-1/ivs/aws4_request, "
     "SignedHeaders=host, Signature=x"
 )
+README = Path(__file__).resolve().parent.parent / "README.md"
 CHANNEL = "arn:aws:ivs:us-east-1:123456789012:channel/abcABCdefDEg"
 
 
@@ -119,6 +122,13 @@ def by_name(quota: Quota) -> str:
 
 def test_every_quota_has_a_call_that_counts_against_it() -> None:
     assert sorted(ONE_MORE) == sorted(quota.name for quota in QUOTAS)
+
+
+def test_the_readme_names_every_quota_the_behaviours_endpoint_takes() -> None:
+    text = README.read_text("utf-8")
+    section = text[text.index("**Behaviours.**") : text.index("**Faults.**")]
+    rows = re.findall(r"^\| `([a-z_]+)` \| `(--[a-z-]+)` \|", section, re.M)
+    assert rows == [(quota.name, flag_name(quota)) for quota in QUOTAS]
 
 
 @pytest.mark.parametrize("quota", QUOTAS, ids=by_name)

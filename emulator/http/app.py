@@ -50,11 +50,12 @@ def emulator_of(app: Flask) -> Emulator:
 
 def resets_of(backend: Backend, journal: Journal) -> Resets:
     """What a reset does, in order (choice C35): forget the state, the faults and the journal,
-    put the clock back as it started (C33), and restart the ids and fault draws from the
-    current seed. Denied and pending accounts and quotas stay as they are."""
+    put denied and pending accounts and quotas back as configured, put the clock back as it
+    started (C33), and restart the ids and fault draws from the current seed."""
     resets = Resets()
     resets.register(backend.store.reset)
     resets.register(backend.behaviours.faults.clear)
+    resets.register(backend.behaviours.restore)
     resets.register(journal.clear)
     clock = backend.clock
     if isinstance(clock, ControlledClock):
