@@ -25,6 +25,7 @@ from ..service.context import Backend
 from ..service.dispatch import Service
 from ..state.store import Store
 from ..tokens import TokenSigner
+from .cors import Preflight
 from .credentials import accounts_of, credential_table
 from .protocol import ApiHandler, error_response
 from .signatures import SignatureVerifier, service_regions
@@ -120,8 +121,10 @@ def create_app(
     app.extensions[EXTENSION] = Emulator(backend, service, journal)
     register_controls(app, backend, journal, resets_of(backend, journal))
 
+    preflight = Preflight(contract)
+
     def api(path: str = "") -> Response:
-        return handler(request)
+        return preflight.answer(request) or handler(request)
 
     app.add_url_rule("/", "api_root", api, methods=API_METHODS)
     app.add_url_rule("/<path:path>", "api", api, methods=API_METHODS)
