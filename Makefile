@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
+JS_STAMP := tests/js/node_modules/.installed
 
 .PHONY: install run test lint contract contract-check bench bench-quick bench-servers clean image image-test
 
@@ -18,7 +19,18 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/ivs-realtime-emulator $(ARGS)
 
-test: $(STAMP)
+# The JS SDK and browser tests' packages (tests/js), installed when npm is there.
+$(JS_STAMP): tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund --ignore-scripts
+	touch $@
+
+test: $(STAMP) $(if $(shell command -v npm),$(JS_STAMP))
+	@npm=$$(command -v npm); chromium=$$(command -v "$${CHROMIUM:-/usr/bin/chromium}"); \
+	case "$${npm:+n}$${chromium:+c}" in \
+	c) echo "make test: npm not found, skipping the JS SDK and browser tests; install it: apt-get install npm";; \
+	n) echo "make test: Chromium not found, skipping the browser tests; install it: apt-get install chromium";; \
+	"") echo "make test: npm and Chromium not found, skipping the JS SDK and browser tests; install them: apt-get install npm chromium";; \
+	esac
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -58,4 +70,4 @@ image-test: $(STAMP)
 	IVS_IMAGE_TEST_REQUIRED=1 $(BIN)/python -m pytest tests/container -m image $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis tests/js/node_modules

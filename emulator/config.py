@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from .contract.timestamps import parse_instant
@@ -60,6 +61,16 @@ def parse_credentials(text: str) -> dict[str, Credential]:
 def parse_account_list(text: str) -> frozenset[str]:
     """'111111111111,AKIDEXAMPLE' -> a set of account ids and access key ids."""
     return frozenset(filter(None, (part.strip() for part in text.split(","))))
+
+
+class NotGiven(Enum):
+    """The value of a flag that was not on the command line (None is `off`, a value)."""
+
+    NOT_GIVEN = "not given"
+
+
+NOT_GIVEN = NotGiven.NOT_GIVEN
+"""Config.from_env ignores an override with this value; the CLI's flags default to it."""
 
 
 @dataclass(frozen=True)
@@ -166,16 +177,21 @@ class Config:
     verify_signatures: bool = False
     credentials: Mapping[str, Credential] = field(default_factory=dict)
     credentials_file: str | None = None
+    lists_not_found: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Config:
-        """Defaults, then `IVS_EMULATOR_*` variables, then explicit overrides (flags)."""
+        """Defaults, then `IVS_EMULATOR_*` variables, then explicit overrides (flags).
+
+        An override of None is a value like any other (`--stage-quota off` is None and wins
+        over the variable and the default); only NOT_GIVEN means "not given".
+        """
         values: dict[str, Any] = {}
         for setting in SETTINGS:
             raw = environ.get(setting.env)
             if raw is not None and raw != "":
                 values[setting.name] = setting.parse(raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        values.update({k: v for k, v in overrides.items() if v is not NOT_GIVEN})
         return cls(**values)
 
     def replace(self, **changes: Any) -> Config:
@@ -183,7 +199,27 @@ class Config:
 
 
 def _optional_int(text: str) -> int | None:
-    return None if text.lower() in ("", "none", "off") else int(text)
+    if text.strip().lower() in ("", "none", "off"):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"expected an integer, or none, got {text!r}") from None
+
+
+def parse_quota(text: str) -> int | None:
+    """The one parser of every quota setting, flag and variable alike: a count of 0 or more,
+    or `off` (also `none`) for no quota."""
+    value = text.strip().lower()
+    if value in ("off", "none"):
+        return None
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise ValueError(f"expected a number of 0 or more, or off, got {text!r}")
+    return count
 
 
 def parse_log_format(text: str) -> str:
@@ -235,7 +271,7 @@ SETTINGS: tuple[Setting, ...] = (
         "models it (comma-separated)",
         parse_account_list,
     ),
-    *(Setting(quota.setting, quota.help, _optional_int) for quota in QUOTAS),
+    *(Setting(quota.setting, f"{quota.help}; off for none", parse_quota) for quota in QUOTAS),
     Setting(
         "clock_start",
         "the emulator clock's time at start, ISO 8601 (e.g. 2026-01-02T03:04:05Z; no zone: UTC); "
@@ -268,5 +304,13 @@ SETTINGS: tuple[Setting, ...] = (
         "a JSON or INI (~/.aws/credentials style) file of credentials for --verify-signatures; "
         "--credentials adds to it and wins",
         str,
+    ),
+    Setting(
+        "lists_not_found",
+        "ListStageSessions, ListParticipants and ListParticipantEvents answer "
+        "ResourceNotFoundException for an unknown stage, session or participant instead of an "
+        "empty list (the model declares no such error for them)",
+        parse_bool,
+        bare="true",
     ),
 )

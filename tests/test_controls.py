@@ -705,6 +705,34 @@ def test_reset_also_restores_the_controls(client: FlaskClient) -> None:
     assert client.post("/CreateStage", json={}).get_json()["stage"]["arn"] == first
 
 
+class TestResetRestoresBehaviours:
+    @pytest.fixture
+    def config(self) -> Config:
+        return Config(denied=frozenset({"111111111111"}), stage_quota=3, composition_quota=None)
+
+    def test_reset_puts_denied_pending_and_quotas_back_as_configured(
+        self, client: FlaskClient
+    ) -> None:
+        configured = client.get("/_emulator/behaviours").get_json()
+        changes = {
+            "denied": ["999999999999"],
+            "pendingVerification": ["123456789012"],
+            "quotas": {"stages": 0, "compositions": 1, "public_keys": 7},
+        }
+        assert client.post("/_emulator/behaviours", json=changes).status_code == 200
+        client.post("/_emulator/reset")
+        assert client.get("/_emulator/behaviours").get_json() == configured
+        assert configured["denied"] == ["111111111111"]
+        assert configured["quotas"]["stages"] == 3
+
+    def test_after_a_reset_the_configured_quota_applies_again(self, client: FlaskClient) -> None:
+        client.post("/_emulator/behaviours", json={"quotas": {"stages": 0}})
+        assert client.post("/CreateStage", json={}).status_code == 402
+        client.post("/_emulator/reset")
+        statuses = [client.post("/CreateStage", json={}).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 402]
+
+
 def test_reset_of_a_wall_clock_returns_to_wall_time() -> None:
     wall = [datetime(2026, 1, 1, tzinfo=UTC)]
     clock = ControlledClock(wall=lambda: wall[0])

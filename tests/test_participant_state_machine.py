@@ -1036,11 +1036,14 @@ class StageSessions(ScopedCalls, RuleBasedStateMachine):
                 if stage.arn in self.settled and not thorough:
                     continue
                 self.settled.add(stage.arn)
-                self.not_found(stage.scope, "ListStageSessions", where)
+                # C28: Get* of a deleted stage is not found; its lists are empty.
+                assert self.ok(stage.scope, "ListStageSessions", where) == {"stageSessions": []}
                 for session in stage.sessions[-1:]:
                     in_session = {**where, "sessionId": session.session_id}
                     self.not_found(stage.scope, "GetStageSession", in_session)
-                    self.not_found(stage.scope, "ListParticipants", in_session)
+                    assert self.ok(stage.scope, "ListParticipants", in_session) == {
+                        "participants": []
+                    }
                 continue
             got = self.ok(stage.scope, "GetStage", {"arn": stage.arn})["stage"]
             self.check_active_session_id(stage, got)

@@ -55,6 +55,30 @@ def test_with_autoload_off_p_names_the_plugin(
     )
 
 
+def test_behaviours_one_test_sets_do_not_leak_into_the_next(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import json
+        import urllib.request
+
+        def post(url, path, body):
+            request = urllib.request.Request(
+                url + path, data=json.dumps(body).encode(), method="POST",
+                headers={"Content-Type": "application/json"},
+            )
+            urllib.request.urlopen(request).close()
+
+        def test_first_sets_a_quota_and_denies_the_account(ivs_emulator_url):
+            body = {"quotas": {"stages": 0}, "denied": ["123456789012"]}
+            post(ivs_emulator_url, "/_emulator/behaviours", body)
+
+        def test_second_creates_a_stage(ivs_realtime_client):
+            assert ivs_realtime_client.create_stage(name="after")["stage"]["name"] == "after"
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
 def test_no_emulator_starts_unless_a_test_asks_for_one(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

@@ -141,6 +141,42 @@ def test_a_self_signed_token_joins_with_its_own_jti_user_and_attributes(
     )
 
 
+@pytest.mark.parametrize(
+    ("capabilities", "may_publish", "may_subscribe"),
+    [({"allow_subscribe": True}, False, True), ({"allow_publish": True}, True, False), ({}, False, False)],
+    ids=["subscribe-only", "publish-only", "none"],
+)
+def test_a_self_signed_token_is_granted_only_the_flags_it_holds(
+    ivs: Any,
+    player: StagePlayer,
+    stage: dict[str, Any],
+    user_key: ec.EllipticCurvePrivateKey,
+    key_arn: str,
+    capabilities: dict[str, bool],
+    may_publish: bool,
+    may_subscribe: bool,
+) -> None:
+    publisher = issue(ivs, stage)
+    joined(player.join(publisher["token"]))
+    joined(player.publish(publisher["token"]))
+    token = self_signed_token(user_key, key_arn, stage, "flags", NOW, capabilities=capabilities)
+    joined(player.join(token))
+    published = player.publish(token)
+    subscribed = player.subscribe(token, publisher["participantId"])
+    assert (published.error, subscribed.error) == (
+        None if may_publish else "insufficient_capabilities",
+        None if may_subscribe else "insufficient_capabilities",
+    )
+
+
+def test_an_issued_token_without_a_flag_is_not_granted_it(
+    ivs: Any, player: StagePlayer, stage: dict[str, Any]
+) -> None:
+    token = issue(ivs, stage, capabilities=[])
+    joined(player.join(token["token"]))
+    assert player.publish(token["token"]).error == "insufficient_capabilities"
+
+
 def test_after_delete_public_key_a_self_signed_token_cannot_join(
     ivs: Any,
     player: StagePlayer,

@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from emulator import Config
 from emulator.controls.clock import FixedClock
 from emulator.http.app import emulator_of
 from emulator.testing import LiveServer
@@ -421,24 +422,19 @@ def test_subscribe_events_carry_the_publisher_and_no_error_code(
 # -- not found ----------------------------------------------------------------------------
 
 
-def test_unknown_stage_session_or_participant_is_resource_not_found(ivs: Any, crowd: Crowd) -> None:
+def test_get_of_an_unknown_stage_session_or_participant_is_resource_not_found(
+    ivs: Any, crowd: Crowd
+) -> None:
     present = crowd.join()
     arn, session_id = crowd.stage["arn"], crowd.session_id()
     missing_stage = arn.rsplit("/", 1)[0] + "/missingStage"
     calls: list[tuple[Any, dict[str, Any]]] = [
         (ivs.get_stage_session, {"stageArn": missing_stage, "sessionId": session_id}),
         (ivs.get_stage_session, {"stageArn": arn, "sessionId": MISSING_SESSION}),
-        (ivs.list_stage_sessions, {"stageArn": missing_stage}),
         (ivs.get_participant, {"stageArn": arn, "sessionId": session_id, "participantId": "x"}),
         (
             ivs.get_participant,
             {"stageArn": arn, "sessionId": MISSING_SESSION, "participantId": present},
-        ),
-        (ivs.list_participants, {"stageArn": missing_stage, "sessionId": session_id}),
-        (ivs.list_participants, {"stageArn": arn, "sessionId": MISSING_SESSION}),
-        (
-            ivs.list_participant_events,
-            {"stageArn": arn, "sessionId": session_id, "participantId": "x"},
         ),
         (ivs.disconnect_participant, {"stageArn": missing_stage, "participantId": present}),
         (ivs.disconnect_participant, {"stageArn": arn, "participantId": "neverJoined"}),
@@ -446,6 +442,75 @@ def test_unknown_stage_session_or_participant_is_resource_not_found(ivs: Any, cr
     for call, request in calls:
         error = client_error(call, **request)
         assert (error_code(error), status(error)) == ("ResourceNotFoundException", 404), request
+
+
+def unknown_listings(crowd: Crowd) -> list[tuple[str, str, dict[str, Any]]]:
+    """(operation, list key, request) naming a stage, session or participant that the
+    caller's account and region do not have."""
+    present = crowd.join()
+    arn, session_id = crowd.stage["arn"], crowd.session_id()
+    missing_stage = arn.rsplit("/", 1)[0] + "/missingStage"
+    other_account = arn.replace(":123456789012:", ":210987654321:")
+    return [
+        ("ListStageSessions", "stageSessions", {"stageArn": missing_stage}),
+        ("ListStageSessions", "stageSessions", {"stageArn": other_account}),
+        ("ListParticipants", "participants", {"stageArn": missing_stage, "sessionId": session_id}),
+        ("ListParticipants", "participants", {"stageArn": arn, "sessionId": MISSING_SESSION}),
+        (
+            "ListParticipantEvents",
+            "events",
+            {"stageArn": arn, "sessionId": MISSING_SESSION, "participantId": present},
+        ),
+        (
+            "ListParticipantEvents",
+            "events",
+            {"stageArn": arn, "sessionId": session_id, "participantId": "neverJoined"},
+        ),
+    ]
+
+
+def test_lists_of_an_unknown_stage_session_or_participant_are_empty(
+    client: FlaskClient, crowd: Crowd
+) -> None:
+    for operation, key, request in unknown_listings(crowd):
+        assert raw(client, operation, **request) == {key: []}, (operation, request)
+
+
+def test_lists_of_a_deleted_stage_are_empty(
+    ivs: Any, client: FlaskClient, crowd: Crowd
+) -> None:
+    present = crowd.join()
+    where = {"stageArn": crowd.stage["arn"], "sessionId": crowd.session_id()}
+    ivs.delete_stage(arn=crowd.stage["arn"])
+    assert raw(client, "ListStageSessions", stageArn=crowd.stage["arn"]) == {"stageSessions": []}
+    assert raw(client, "ListParticipants", **where) == {"participants": []}
+    assert raw(client, "ListParticipantEvents", **where, participantId=present) == {"events": []}
+
+
+def test_lists_of_an_unknown_stage_still_validate_their_input(
+    ivs: Any, stage: dict[str, Any]
+) -> None:
+    missing_stage = stage["arn"].rsplit("/", 1)[0] + "/missingStage"
+    calls: list[tuple[Any, dict[str, Any]]] = [
+        (ivs.list_stage_sessions, {"stageArn": "not-an-arn"}),
+        (ivs.list_stage_sessions, {"stageArn": missing_stage, "nextToken": "bogus"}),
+        (ivs.list_participants, {"stageArn": missing_stage, "sessionId": "st-not a session"}),
+    ]
+    for call, request in calls:
+        error = client_error(call, **request)
+        assert (error_code(error), status(error)) == ("ValidationException", 400), request
+
+
+@pytest.mark.parametrize("config", [Config(lists_not_found=True)], ids=["lists-not-found"])
+def test_with_lists_not_found_unknown_listings_are_resource_not_found(
+    client: FlaskClient, crowd: Crowd
+) -> None:
+    for operation, _, request in unknown_listings(crowd):
+        answer = client.post(f"/{operation}", json=request, headers={"Authorization": AUTH})
+        assert (answer.status_code, answer.headers["x-amzn-ErrorType"]) == (
+            404,
+            "ResourceNotFoundException",
+        ), (operation, request)
 
 
 def test_a_session_of_another_stage_is_not_found(ivs: Any, crowd: Crowd) -> None:

@@ -474,6 +474,44 @@ def test_token_scope_is_the_account_and_region_of_the_stage(
 # Claims
 
 
+@pytest.mark.parametrize(
+    ("capabilities", "granted"),
+    [
+        ({"allow_publish": True, "allow_subscribe": True}, (True, True)),
+        ({"allow_subscribe": True}, (False, True)),
+        ({"allow_publish": True}, (True, False)),
+        ({}, (False, False)),
+        ({"allow_publish": False, "allow_subscribe": True}, (False, True)),
+    ],
+    ids=lambda value: json.dumps(value) if isinstance(value, dict) else None,
+)
+def test_a_self_signed_token_is_granted_only_the_flags_that_are_true(
+    emulator: Emulator,
+    stage: dict[str, Any],
+    user_key: ec.EllipticCurvePrivateKey,
+    key_arn: str,
+    capabilities: dict[str, bool],
+    granted: tuple[bool, bool],
+) -> None:
+    token = self_signed(self_claims(stage, capabilities=capabilities), user_key, key_arn)
+    result = admitted(emulator.admit(token))
+    assert (result.can_publish, result.can_subscribe) == granted
+
+
+@pytest.mark.parametrize(
+    ("requested", "granted"),
+    [(["PUBLISH", "SUBSCRIBE"], (True, True)), (["SUBSCRIBE"], (False, True)),
+     (["PUBLISH"], (True, False)), ([], (False, False))],
+    ids=lambda value: ",".join(value) if isinstance(value, list) else None,
+)  # fmt: skip
+def test_an_issued_token_is_granted_the_capabilities_it_was_issued_with(
+    emulator: Emulator, stage: dict[str, Any], requested: list[str], granted: tuple[bool, bool]
+) -> None:
+    token = emulator.issued_token(stage["arn"], capabilities=requested)["token"]
+    result = admitted(emulator.admit(token))
+    assert (result.can_publish, result.can_subscribe) == granted
+
+
 @pytest.mark.parametrize("claim", REQUIRED_CLAIMS)
 def test_each_required_claim_must_be_present(
     emulator: Emulator,
@@ -493,7 +531,8 @@ def test_each_required_claim_must_be_present(
     "changes",
     [
         {"capabilities": {"allow_publish": "yes", "allow_subscribe": True}},
-        {"capabilities": {"allow_publish": True}},
+        {"capabilities": {"allow_publish": 1}},
+        {"capabilities": {"allow_subscribe": "true"}},
         {"capabilities": ["PUBLISH"]},
         {"jti": ""},
         {"jti": "has spaces"},

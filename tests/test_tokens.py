@@ -58,7 +58,7 @@ def test_claims_are_those_the_service_issues(ivs: Any, verify: Any) -> None:
     assert claims["events_url"] == stage["endpoints"]["events"]
     assert claims["whip_url"] == stage["endpoints"]["whip"]
     assert (claims["user_id"], claims["attributes"]) == ("bob", {"seat": "3"})
-    assert claims["capabilities"] == {"allow_publish": True, "allow_subscribe": False}
+    assert claims["capabilities"] == {"allow_publish": True}
     assert claims["version"] == "0.0"
 
 
@@ -69,14 +69,41 @@ def test_lifetime_in_seconds_is_the_duration(ivs: Any, stage_arn: str, verify: A
     assert claims["exp"] == int(token["expirationTime"].timestamp())
 
 
-def test_empty_capabilities_allow_neither_publish_nor_subscribe(
+@pytest.mark.parametrize(
+    ("requested", "flags"),
+    [
+        (["PUBLISH", "SUBSCRIBE"], {"allow_publish": True, "allow_subscribe": True}),
+        (["SUBSCRIBE", "PUBLISH"], {"allow_publish": True, "allow_subscribe": True}),
+        (["PUBLISH"], {"allow_publish": True}),
+        (["SUBSCRIBE"], {"allow_subscribe": True}),
+        ([], {}),
+    ],
+    ids=lambda value: ",".join(value) if isinstance(value, list) else None,
+)
+def test_token_capabilities_hold_only_the_granted_flags(
+    ivs: Any, stage_arn: str, verify: Any, requested: list[str], flags: dict[str, bool]
+) -> None:
+    token = ivs.create_participant_token(stageArn=stage_arn, capabilities=requested)
+    capabilities = verify(token["participantToken"]["token"])["capabilities"]
+    assert (capabilities, list(capabilities)) == (flags, list(flags))
+
+
+def test_create_stage_tokens_hold_only_the_granted_flags(ivs: Any, verify: Any) -> None:
+    created = ivs.create_stage(
+        participantTokenConfigurations=[{"capabilities": ["SUBSCRIBE"]}, {"capabilities": []}]
+    )
+    claims = [verify(issued["token"])["capabilities"] for issued in created["participantTokens"]]
+    assert claims == [{"allow_subscribe": True}, {}]
+
+
+def test_claims_keep_the_service_order_without_optional_claims(
     ivs: Any, stage_arn: str, verify: Any
 ) -> None:
     token = ivs.create_participant_token(stageArn=stage_arn, capabilities=[])["participantToken"]
-    assert verify(token["token"])["capabilities"] == {
-        "allow_publish": False,
-        "allow_subscribe": False,
-    }
+    assert list(verify(token["token"])) == [
+        "exp", "iat", "jti", "resource", "topic", "events_url", "whip_url", "capabilities",
+        "version",
+    ]  # fmt: skip
 
 
 def test_user_id_and_attributes_are_absent_when_not_requested(

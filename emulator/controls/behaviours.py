@@ -28,6 +28,16 @@ class Behaviours:
     quotas: dict[str, int | None] = field(default_factory=dict)
     faults: Faults = field(default_factory=Faults)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _configured: tuple[frozenset[str], frozenset[str], dict[str, int | None]] = field(
+        init=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        self._configured = (
+            frozenset(self.denied),
+            frozenset(self.pending_verification),
+            dict(self.quotas),
+        )
 
     @classmethod
     def from_config(cls, config: Config, contract: Contract | None = None) -> Behaviours:
@@ -87,6 +97,15 @@ class Behaviours:
                 "quotas": dict(self.quotas),
                 "faults": self.faults.views(),
             }
+
+    def restore(self) -> None:
+        """Denied and pending callers and quotas back to what they were built with (the
+        configuration): a reset (choice C35). Faults are cleared by their own reset step."""
+        with self._lock:
+            denied, pending, quotas = self._configured
+            self.denied = set(denied)
+            self.pending_verification = set(pending)
+            self.quotas = dict(quotas)
 
     def update(
         self,

@@ -25,6 +25,7 @@ from ..service.context import Backend
 from ..service.dispatch import Service
 from ..state.store import Store
 from ..tokens import TokenSigner
+from .cors import Preflight
 from .credentials import accounts_of, credential_table
 from .protocol import ApiHandler, error_response
 from .signatures import SignatureVerifier, service_regions
@@ -50,11 +51,12 @@ def emulator_of(app: Flask) -> Emulator:
 
 def resets_of(backend: Backend, journal: Journal) -> Resets:
     """What a reset does, in order (choice C35): forget the state, the faults and the journal,
-    put the clock back as it started (C33), and restart the ids and fault draws from the
-    current seed. Denied and pending accounts and quotas stay as they are."""
+    put denied and pending accounts and quotas back as configured, put the clock back as it
+    started (C33), and restart the ids and fault draws from the current seed."""
     resets = Resets()
     resets.register(backend.store.reset)
     resets.register(backend.behaviours.faults.clear)
+    resets.register(backend.behaviours.restore)
     resets.register(journal.clear)
     clock = backend.clock
     if isinstance(clock, ControlledClock):
@@ -103,6 +105,7 @@ def create_app(
         clock=clock or ControlledClock(config.clock_start, frozen=config.clock_frozen),
         ids=ids,
         behaviours=behaviours,
+        lists_not_found=config.lists_not_found,
     )
     service = Service(backend)
     journal = Journal(config.journal_size)
@@ -118,8 +121,10 @@ def create_app(
     app.extensions[EXTENSION] = Emulator(backend, service, journal)
     register_controls(app, backend, journal, resets_of(backend, journal))
 
+    preflight = Preflight(contract)
+
     def api(path: str = "") -> Response:
-        return handler(request)
+        return preflight.answer(request) or handler(request)
 
     app.add_url_rule("/", "api_root", api, methods=API_METHODS)
     app.add_url_rule("/<path:path>", "api", api, methods=API_METHODS)

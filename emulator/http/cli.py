@@ -5,10 +5,26 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..config import SETTINGS, Config
+from ..config import NOT_GIVEN, SETTINGS, Config
+
+
+def _parser(name: str, parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """`parse`, its ValueError shown in its own words (`expected ..., got ...`); argparse
+    words those of the built-in types itself (`invalid int value`)."""
+    if parse in (int, str):
+        return parse
+
+    def parse_flag(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parse_flag.__name__ = name
+    return parse_flag
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(
             setting.flag,
             dest=setting.name,
-            type=setting.parse,
-            default=None,
+            type=_parser(setting.name, setting.parse),
+            default=NOT_GIVEN,  # not None: `off` parses to None, and is a value
             metavar=setting.name.upper(),
             help=f"{setting.help} [env {setting.env}; default {shown}]",
             **optional,

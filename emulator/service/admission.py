@@ -44,6 +44,7 @@ from ..tokens import (
     verify_es384,
 )
 from .context import Backend, Context
+from .participant_tokens import CAPABILITY_FLAGS
 
 REQUIRED_CLAIMS = ("exp", "iat", "jti", "resource", "topic", "capabilities", "version")
 """Claims every participant token carries (contract/README.md F2; choice C19)."""
@@ -111,11 +112,13 @@ class AdmittedToken:
 
     @property
     def can_publish(self) -> bool:
-        return bool(self.claims["capabilities"]["allow_publish"])
+        """Whether `allow_publish` is granted; an absent flag is not (choice C19)."""
+        return self.claims["capabilities"].get("allow_publish") is True
 
     @property
     def can_subscribe(self) -> bool:
-        return bool(self.claims["capabilities"]["allow_subscribe"])
+        """Whether `allow_subscribe` is granted; an absent flag is not (choice C19)."""
+        return self.claims["capabilities"].get("allow_subscribe") is True
 
     @property
     def issued_at(self) -> datetime:
@@ -269,9 +272,12 @@ def _claims_problem(context: Context, claims: Mapping[str, Any]) -> str | None:
             return f"the '{name}' claim is not a string"
     capabilities = claims["capabilities"]
     if not isinstance(capabilities, dict) or not all(
-        isinstance(capabilities.get(flag), bool) for flag in ("allow_publish", "allow_subscribe")
+        isinstance(capabilities.get(flag, False), bool) for flag in CAPABILITY_FLAGS.values()
     ):
-        return "the 'capabilities' claim must hold booleans 'allow_publish' and 'allow_subscribe'"
+        return (
+            "the 'capabilities' claim must be an object whose 'allow_publish' and "
+            "'allow_subscribe', where present, are booleans"
+        )
     for name in ("events_url", "whip_url"):
         if name in claims and not isinstance(claims[name], str):
             return f"the '{name}' claim is not a string"

@@ -36,6 +36,10 @@ class Backend:
     observers: list[Callable[[Commit], None]] = field(default_factory=list)
     """Called with every write's Commit, in commit order per region, under the region's lock
     (emulator/service/transactions.py): persistence, events and the data plane listen here."""
+    lists_not_found: bool = False
+    """ListStageSessions, ListParticipants and ListParticipantEvents answer
+    ResourceNotFoundException for an unknown stage, session or participant instead of an
+    empty list (`--lists-not-found`; choice C28)."""
 
     @property
     def paging_secret(self) -> bytes:

@@ -14,11 +14,21 @@ if TYPE_CHECKING:
 
 SERVICE_TOKEN_VERSION = "0.0"
 
+CAPABILITY_FLAGS = {"PUBLISH": "allow_publish", "SUBSCRIBE": "allow_subscribe"}
+"""The token claim flag of each capability of the request (contract/README.md F1)."""
+
+
+def granted_flags(capabilities: list[str]) -> dict[str, bool]:
+    """The `capabilities` claim: `true` for each granted flag, in the service's order; a flag
+    not granted is absent, never `false` (F1), so `[]` gives `{}` (choice C4)."""
+    return {flag: True for name, flag in CAPABILITY_FLAGS.items() if name in capabilities}
+
 
 def token_claims(stage: StageRecord, token: IssuedToken) -> dict[str, Any]:
     """The claims of a service-issued token, in the service's order (contract/README.md, F1).
 
-    `user_id` and `attributes` appear only when the request gave them (choice C4).
+    `user_id` and `attributes` appear only when the request gave them, and `capabilities`
+    holds only the granted flags (choice C4).
     """
     claims: dict[str, Any] = {
         "exp": int(token.expires_at.timestamp()),
@@ -33,10 +43,7 @@ def token_claims(stage: StageRecord, token: IssuedToken) -> dict[str, Any]:
         claims["user_id"] = token.user_id
     if token.attributes is not None:
         claims["attributes"] = dict(token.attributes)
-    claims["capabilities"] = {
-        "allow_publish": "PUBLISH" in token.capabilities,
-        "allow_subscribe": "SUBSCRIBE" in token.capabilities,
-    }
+    claims["capabilities"] = granted_flags(token.capabilities)
     claims["version"] = SERVICE_TOKEN_VERSION
     return claims
 

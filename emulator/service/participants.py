@@ -131,6 +131,16 @@ def _session_of(context: Context, request: Request) -> StageSessionRecord:
     return find_session(find_stage(context, request["stageArn"]), request["sessionId"])
 
 
+def _listed_session(context: Context, request: Request) -> StageSessionRecord | None:
+    """The session a List operation names, or None when the caller's account and region have
+    no such stage or session: the model declares no ResourceNotFoundException for the List
+    operations, so they list nothing (choice C28), unless `--lists-not-found` asks for 404."""
+    if context.backend.lists_not_found:
+        return _session_of(context, request)
+    stage = context.state.stages.get(request["stageArn"])
+    return None if stage is None else stage.sessions.get(request["sessionId"])
+
+
 # -- operations ---------------------------------------------------------------------------
 
 
@@ -139,10 +149,13 @@ def get_stage_session(context: Context, request: Request) -> Response:
 
 
 def list_stage_sessions(context: Context, request: Request) -> Response:
-    stage = find_stage(context, request["stageArn"])
-    page, next_token = paginate(
-        context, "ListStageSessions", newest_first(stage.sessions.values()), request
-    )
+    """An unknown stage has no sessions to list (choice C28)."""
+    if context.backend.lists_not_found:
+        sessions = list(find_stage(context, request["stageArn"]).sessions.values())
+    else:
+        stage = context.state.stages.get(request["stageArn"])
+        sessions = [] if stage is None else list(stage.sessions.values())
+    page, next_token = paginate(context, "ListStageSessions", newest_first(sessions), request)
     return with_next_token(
         {"stageSessions": [describe_session(entry.item) for entry in page]}, next_token
     )
@@ -158,8 +171,9 @@ def list_participants(context: Context, request: Request) -> Response:
     given = [name for name in LIST_FILTERS if request.get(name) is not None]
     if len(given) > 1:
         raise ValidationException(ONE_FILTER_ONLY)
-    session = _session_of(context, request)
-    selected = [p for p in session.participants.values() if _matches(p, request)]
+    session = _listed_session(context, request)
+    everyone = [] if session is None else session.participants.values()
+    selected = [p for p in everyone if _matches(p, request)]
     page, next_token = paginate(context, "ListParticipants", selected, request)
     return with_next_token({"participants": [summarise_participant(p) for p in page]}, next_token)
 
@@ -176,10 +190,15 @@ def _matches(participant: ParticipantRecord, request: Request) -> bool:
 
 
 def list_participant_events(context: Context, request: Request) -> Response:
-    participant = find_participant(_session_of(context, request), request["participantId"])
-    page, next_token = paginate(
-        context, "ListParticipantEvents", newest_first(participant.events), request
-    )
+    """An unknown stage, session or participant has no events to list (choice C28)."""
+    session = _listed_session(context, request)
+    participant_id = request["participantId"]
+    if context.backend.lists_not_found and session is not None:
+        events = find_participant(session, participant_id).events
+    else:
+        participant = None if session is None else session.participants.get(participant_id)
+        events = [] if participant is None else participant.events
+    page, next_token = paginate(context, "ListParticipantEvents", newest_first(events), request)
     return with_next_token({"events": [describe_event(entry.item) for entry in page]}, next_token)
 
 
