@@ -58,8 +58,8 @@ def parse_credentials(text: str) -> dict[str, Credential]:
     return result
 
 
-def parse_account_list(text: str) -> frozenset[str]:
-    """'111111111111,AKIDEXAMPLE' -> a set of account ids and access key ids."""
+def parse_comma_set(text: str) -> frozenset[str]:
+    """'a, b,c' -> {'a', 'b', 'c'}: account ids, access key ids, host names, origins."""
     return frozenset(filter(None, (part.strip() for part in text.split(","))))
 
 
@@ -178,6 +178,8 @@ class Config:
     credentials: Mapping[str, Credential] = field(default_factory=dict)
     credentials_file: str | None = None
     lists_not_found: bool = False
+    allowed_hosts: frozenset[str] = frozenset()
+    allowed_origins: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Config:
@@ -263,13 +265,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "denied",
         "account ids or access key ids answered with AccessDeniedException (comma-separated)",
-        parse_account_list,
+        parse_comma_set,
     ),
     Setting(
         "pending_verification",
         "account ids or access key ids answered with PendingVerification where the operation "
         "models it (comma-separated)",
-        parse_account_list,
+        parse_comma_set,
     ),
     *(Setting(quota.setting, f"{quota.help}; off for none", parse_quota) for quota in QUOTAS),
     Setting(
@@ -312,5 +314,17 @@ SETTINGS: tuple[Setting, ...] = (
         "empty list (the model declares no such error for them)",
         parse_bool,
         bare="true",
+    ),
+    Setting(
+        "allowed_hosts",
+        "host names served besides loopback names and --host, e.g. a compose service name "
+        "(comma-separated; * for any: then a web page can reach it by DNS rebinding)",
+        parse_comma_set,
+    ),
+    Setting(
+        "allowed_origins",
+        "web origins (https://app.example:8443) whose pages may use /_emulator/ besides the "
+        "emulator's own dashboard (comma-separated)",
+        parse_comma_set,
     ),
 )

@@ -27,6 +27,7 @@ from ..state.store import Store
 from ..tokens import TokenSigner
 from .cors import Preflight
 from .credentials import accounts_of, credential_table
+from .guard import WebGuard
 from .protocol import ApiHandler, error_response
 from .signatures import SignatureVerifier, service_regions
 
@@ -122,6 +123,14 @@ def create_app(
     register_controls(app, backend, journal, resets_of(backend, journal))
 
     preflight = Preflight(contract)
+    guard = WebGuard(config)
+
+    @app.before_request
+    def refuse_what_a_web_page_must_not_do() -> Response | None:
+        refusal = guard.check(request)
+        if isinstance(refusal, ServiceError):
+            return error_response(refusal, contract, ids.request_id())
+        return refusal
 
     def api(path: str = "") -> Response:
         return preflight.answer(request) or handler(request)
