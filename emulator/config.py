@@ -180,6 +180,7 @@ class Config:
     lists_not_found: bool = False
     allowed_hosts: frozenset[str] = frozenset()
     allowed_origins: frozenset[str] = frozenset()
+    state_dir: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Config:
@@ -326,5 +327,12 @@ SETTINGS: tuple[Setting, ...] = (
         "web origins (https://app.example:8443) whose pages may use /_emulator/ besides the "
         "emulator's own dashboard (comma-separated)",
         parse_comma_set,
+    ),
+    Setting(
+        "state_dir",
+        "keep the state, signing key, clock, seed and behaviours in this directory (SQLite), "
+        "every write on disk before it is answered, and bring them back on restart "
+        "(docs/persistence.md)",
+        str,
     ),
 )

@@ -92,6 +92,22 @@ class TokenSigner:
             raise ValueError(f"{path} does not hold an EC private key")
         return cls(key)
 
+    @classmethod
+    def from_pem(cls, pem: bytes) -> TokenSigner:
+        """The signer of a PEM private key as `private_pem` writes it (the state directory)."""
+        key = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise ValueError("the PEM does not hold an EC private key")
+        return cls(key)
+
+    def private_pem(self) -> bytes:
+        """The private key as unencrypted PKCS#8 PEM, for the state directory to keep."""
+        return self._private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
     def __repr__(self) -> str:
         return f"TokenSigner(kid={self.kid!r})"
 

@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "emulator.controls.views": 4,
     "emulator.events": 4,
     "emulator.dataplane": 4,
+    "emulator.persistence": 4,
     "emulator.http": 5,
     "emulator.testing": 6,
     "emulator": 7,

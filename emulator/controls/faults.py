@@ -18,7 +18,7 @@ import math
 import random
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from ..contract.errors import INJECTABLE, ServiceError
@@ -138,6 +138,15 @@ class Faults:
         with self._lock:
             count, self._faults = len(self._faults), []
             return count
+
+    def restore(self, views: Iterable[Mapping[str, Any]]) -> None:
+        """Hold exactly the faults `views` describes, as `views()` wrote them (the state
+        directory keeps them across restarts); ids added later continue after theirs."""
+        faults = [Fault(**{f.name: view[f.name] for f in fields(Fault)}) for view in views]
+        suffixes = [fault.id.removeprefix("fault-") for fault in faults]
+        with self._lock:
+            self._faults = faults
+            self._added = max([self._added, *(int(s) for s in suffixes if s.isdigit())])
 
     def draw(self, operation: str, callers: set[str], region: str | None) -> ServiceError | None:
         """The error of the first fault that fires for this call, or None.

@@ -21,6 +21,8 @@ from ..controls.ids import IdGenerator
 from ..controls.journal import Journal
 from ..controls.reset import Resets
 from ..controls.views import register_controls
+from ..persistence import Persistence, StateDirectory
+from ..persistence.hooks import keep_controls
 from ..service.context import Backend
 from ..service.dispatch import Service
 from ..state.store import Store
@@ -42,6 +44,8 @@ class Emulator:
     backend: Backend
     service: Service
     journal: Journal
+    persistence: Persistence | None = None
+    """The state directory's keeper (--state-dir), if there is one."""
 
 
 def emulator_of(app: Flask) -> Emulator:
@@ -50,10 +54,20 @@ def emulator_of(app: Flask) -> Emulator:
     return emulator
 
 
-def resets_of(backend: Backend, journal: Journal) -> Resets:
+def close_app(app: Flask) -> None:
+    """Release what the app holds outside memory: its state directory gets a last snapshot."""
+    persistence = emulator_of(app).persistence
+    if persistence is not None:
+        persistence.close()
+
+
+def resets_of(
+    backend: Backend, journal: Journal, persistence: Persistence | None = None
+) -> Resets:
     """What a reset does, in order (choice C35): forget the state, the faults and the journal,
     put denied and pending accounts and quotas back as configured, put the clock back as it
-    started (C33), and restart the ids and fault draws from the current seed."""
+    started (C33), and restart the ids and fault draws from the current seed. Last, the state
+    directory (if any) is brought to the reset state (C54)."""
     resets = Resets()
     resets.register(backend.store.reset)
     resets.register(backend.behaviours.faults.clear)
@@ -69,6 +83,8 @@ def resets_of(backend: Backend, journal: Journal) -> Resets:
         backend.behaviours.faults.reseed(seed)
 
     resets.register(reseed)
+    if persistence is not None:
+        resets.register(persistence.checkpoint)
     return resets
 
 
@@ -90,11 +106,13 @@ def create_app(
     if table:  # a key with credentials acts in its credential's account (choice C48)
         config = config.replace(access_keys={**config.access_keys, **accounts_of(table)})
     contract = contract or Contract.load()
+    directory = StateDirectory.open(config.state_dir) if config.state_dir else None
+    kept_signer = directory.kept_signer() if directory else None
     if signer is None:
         signer = (
             TokenSigner.from_pem_file(config.signing_key_file)
             if config.signing_key_file
-            else TokenSigner.generate()
+            else kept_signer or TokenSigner.generate()
         )
     ids = ids or IdGenerator(config.seed)
     store = Store()
@@ -109,6 +127,7 @@ def create_app(
         lists_not_found=config.lists_not_found,
     )
     service = Service(backend)
+    persistence = Persistence.start(directory, backend, kept_signer) if directory else None
     journal = Journal(config.journal_size)
     signatures = (
         SignatureVerifier(table, backend.clock, service_regions(config.default_region))
@@ -119,8 +138,10 @@ def create_app(
 
     app = Flask("emulator")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    app.extensions[EXTENSION] = Emulator(backend, service, journal)
-    register_controls(app, backend, journal, resets_of(backend, journal))
+    app.extensions[EXTENSION] = Emulator(backend, service, journal, persistence)
+    register_controls(app, backend, journal, resets_of(backend, journal, persistence))
+    if persistence is not None:
+        keep_controls(app, persistence)
 
     preflight = Preflight(contract)
     guard = WebGuard(config)

@@ -86,13 +86,17 @@ def worker_app(config: Config, supervisor: int) -> Flask:
     """Granian calls this in its worker process: build the one app that holds all state."""
     _follow_supervisor(supervisor)
     configure_logging(config)
-    from .app import create_app
+    from multiprocessing.util import Finalize
+
+    from .app import close_app, create_app
 
     try:
         app = create_app(config)
-    except (OSError, ValueError) as exc:  # e.g. an unreadable or invalid --signing-key-file
+    except (OSError, ValueError) as exc:  # e.g. an invalid --signing-key-file, a busy --state-dir
         log.error("cannot start: %s", exc)
         raise SystemExit(1) from None
+    # Granian's worker is a multiprocessing process: its finalizers run when it stops serving.
+    Finalize(None, close_app, args=(app,), exitpriority=10)
     # The supervisor listens already: connections wait in the backlog until the worker,
     # which starts serving right after this returns, accepts them.
     line = f"ivs-realtime-emulator listening on {url(config.host, config.port)}"
