@@ -8,6 +8,10 @@
 # by uid 10001, and name it:
 #   docker run --rm -p 4599:4599 -v "$PWD/keys:/keys:ro" \
 #     -e IVS_EMULATOR_SIGNING_KEY_FILE=/keys/signing.pem ivs-realtime-emulator
+# To keep the state across restarts (docs/persistence.md), give it a volume and name the
+# directory (a new named volume takes the owner of /var/lib/ivs-emulator, uid 10001):
+#   docker run --rm -p 4599:4599 -v ivs-state:/var/lib/ivs-emulator \
+#     -e IVS_EMULATOR_STATE_DIR=/var/lib/ivs-emulator ivs-realtime-emulator
 # Without an image registry, build from a local base with python3 (docs/container.md):
 #   podman build --format docker --build-arg BASE=localhost/bookworm-python -t ivs-realtime-emulator .
 # `make image-test` builds this file and runs the image (tests/container/); tests/test_container.py
@@ -27,7 +31,8 @@ COPY emulator ./emulator
 COPY contract ./contract
 RUN pip install . && rm -rf /src
 
-RUN useradd --create-home --uid 10001 --user-group emulator
+RUN useradd --create-home --uid 10001 --user-group emulator \
+    && mkdir -p /var/lib/ivs-emulator && chown emulator:emulator /var/lib/ivs-emulator
 USER emulator
 WORKDIR /home/emulator
 

@@ -97,7 +97,7 @@ class StateDirectory:
         """Lock `path` (created if missing) and open its database; StateDirBusy when another
         emulator holds it."""
         directory = Path(path)
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(directory / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
