@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 JS_STAMP := tests/js/node_modules/.installed
 
-.PHONY: install run test lint contract contract-check bench bench-quick bench-servers clean image image-test
+.PHONY: install run test lint contract contract-check bench bench-quick bench-persistence bench-servers clean image image-test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench: $(BENCH_STAMP)
 bench-quick: $(BENCH_STAMP)
 	@command -v wrk >/dev/null || echo "wrk not found: load from a Python client (apt-get install wrk for a lighter one)"
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
+
+# Writes and reads per second with and without --state-dir (docs/persistence.md, "Cost").
+bench-persistence: $(STAMP)
+	$(BIN)/python -m bench.persistence $(BENCH_ARGS)
 
 # The WSGI servers compared under the emulator (README, "Serving").
 bench-servers: $(BENCH_STAMP)
