@@ -1,6 +1,6 @@
 """--state-dir: what an emulator acknowledged is there again after a restart on the same
 directory, whether it stopped cleanly (a last snapshot) or died (the log replayed), and two
-emulators never share one directory (emulator/persistence/, docs/persistence.md, choice C54).
+emulators never share one directory (emulator/persistence/, docs/persistence.md, choice C55).
 
 The emulators here run in-process; tests/test_persistence_kill.py kills the console script.
 """

@@ -1,7 +1,7 @@
 """kill -9 under load: the console script, started as a user starts it with --state-dir, is
 killed with SIGKILL at random moments while four threads write, and restarted each time.
 Every write it answered 200 must be there after each restart, and start-up must never fail on
-what a kill left (docs/persistence.md, choice C54).
+what a kill left (docs/persistence.md, choice C55).
 
 Granian serves from a worker process that holds the state (emulator/http/server.py): the kill
 reaches the worker first, then the supervisor, so that nothing of the emulator gets the chance

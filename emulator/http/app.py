@@ -67,7 +67,7 @@ def resets_of(
     """What a reset does, in order (choice C35): forget the state, the faults and the journal,
     put denied and pending accounts and quotas back as configured, put the clock back as it
     started (C33), and restart the ids and fault draws from the current seed. Last, the state
-    directory (if any) is brought to the reset state (C54)."""
+    directory (if any) is brought to the reset state (C55)."""
     resets = Resets()
     resets.register(backend.store.reset)
     resets.register(backend.behaviours.faults.clear)

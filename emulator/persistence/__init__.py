@@ -1,5 +1,5 @@
 """Persistence (`--state-dir`): every acknowledged write kept in SQLite and brought back on
-restart (docs/persistence.md, choice C54 in contract/README.md).
+restart (docs/persistence.md, choice C55 in contract/README.md).
 
 `database` holds the SQLite file and the directory's lock, `log` turns a Commit into a row of
 the log, `replay` runs logged writes again through the service, `settings` captures and

@@ -3,7 +3,7 @@
 A commit is logged when replaying it can change the state: every write, failed ones included
 when they recorded participant events (a refused publish records PUBLISH_ERROR, and a replay
 records it again). Reads (Get*, List*) and failures that recorded nothing are left out, unless
-they drew ids (choice C54 in contract/README.md).
+they drew ids (choice C55 in contract/README.md).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ the behaviours (denied and pending callers, quotas, faults), each as one JSON se
 
 `capture` reads them from a running backend; `restore` puts them back after the store has
 been rebuilt. Issued tokens are not kept: admission judges a token by its signature, so the
-kept key makes the tokens issued before a restart verify again (choice C54).
+kept key makes the tokens issued before a restart verify again (choice C55).
 """
 
 from __future__ import annotations
