@@ -341,3 +341,19 @@ def test_the_database_is_sqlite_in_wal_mode(start: Callable[..., Flask], tmp_pat
     assert [(action, json.loads(arguments)) for action, arguments in rows] == [
         ("CreateStage", {"name": "s"})
     ]
+
+
+def test_a_write_that_cannot_be_saved_is_not_acknowledged(
+    start: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = start()
+    keeper = emulator_of(app).persistence
+    assert keeper is not None
+
+    def disk_full(row: Any) -> int:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(keeper.directory, "append", disk_full)
+    answer = app.test_client().post("/CreateStage", json={"name": "lost"})
+    assert answer.status_code == 500
+    assert answer.headers["x-amzn-ErrorType"] == "InternalServerException"

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 from dataclasses import dataclass
 
+from ..contract.errors import InternalServerException
 from ..contract.timestamps import format_instant
 from ..controls.snapshot import FORMAT, VERSION, ImportRefused, import_state, region_document
 from ..service.context import Backend
@@ -129,7 +131,13 @@ class Persistence:
         """A backend observer: log `commit` (under its region's lock) before its answer leaves."""
         if not worth_logging(commit):
             return
-        seq = self.directory.append(row_of(commit))
+        try:
+            seq = self.directory.append(row_of(commit))
+        except sqlite3.Error as error:
+            log.error("could not save %s to the state directory: %s", commit.action, error)
+            raise InternalServerException(
+                "The write could not be saved to the state directory; it may be lost on restart"
+            ) from None
         self._positions[(commit.account, commit.region)] = seq
         with self._counting:
             self._since_checkpoint += 1

@@ -5,7 +5,8 @@ A Commit says what ran (an operation and its validated request, or a stage clien
 encoder's action and its arguments), at which time, which ids it drew (so that a replay draws the
 same), the participant events it recorded, and whether it failed. Observers (persistence, the
 event bus, the data plane) run under the region's lock, in commit order; they must be quick and
-must not call back into the service. An observer's error never changes the write's answer.
+must not call back into the service. An observer's error does not change the write's answer,
+unless it is a ServiceError (persistence could not keep the write: the answer is that error).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..contract.errors import ServiceError
 from ..state.store import ParticipantEventRecord, ParticipantRecord
 from .context import Backend, Context
 
@@ -74,8 +76,16 @@ def transaction(
 
 
 def _notify(backend: Backend, commit: Commit) -> None:
+    """Hand `commit` to every observer. An observer that must not fail silently (persistence)
+    raises a ServiceError, which becomes the write's answer; any other error is logged and the
+    write stands."""
+    refusal: ServiceError | None = None
     for observer in backend.observers:
         try:
             observer(commit)
+        except ServiceError as error:
+            refusal = refusal or error
         except Exception:
             log.exception("an observer failed on %s; the write stands", commit.action)
+    if refusal is not None and not commit.failed:
+        raise refusal
