@@ -28,6 +28,8 @@ from tests.container.image import Engine
 STOP_GRACE = 10
 KEYS_IN_CONTAINER = "/keys"
 KEY_NAME = "signing.pem"
+STATE_IN_CONTAINER = "/var/lib/ivs-emulator"
+"""The state directory the Dockerfile makes for a volume (docs/persistence.md)."""
 _names = itertools.count()
 
 
@@ -61,14 +63,23 @@ class Container:
     options: list[str]
     port: int
     keys: Path
+    volume: str | None = None
+    """A named volume mounted as the state directory (docs/persistence.md), if any."""
     name: str = field(default_factory=container_name)
 
     def start(self) -> None:
+        state = (
+            ["-v", f"{self.volume}:{STATE_IN_CONTAINER}", "-e",
+             f"IVS_EMULATOR_STATE_DIR={STATE_IN_CONTAINER}"]
+            if self.volume
+            else []
+        )  # fmt: skip
         started = self.engine(
             "run", "-d", "--name", self.name, *self.options,
             "-p", f"127.0.0.1:{self.port}:4599",
             "-v", f"{self.keys}:{KEYS_IN_CONTAINER}:ro",
             "-e", f"IVS_EMULATOR_SIGNING_KEY_FILE={KEYS_IN_CONTAINER}/{KEY_NAME}",
+            *state,
             self.image,
         )  # fmt: skip
         if started.returncode != 0:

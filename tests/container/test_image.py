@@ -99,7 +99,7 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def launch(engine: Engine, built: Built, keys: Path) -> Iterator[Callable[[], Run]]:
+def launch(engine: Engine, built: Built, keys: Path) -> Iterator[Callable[..., Run]]:
     """Start the image, serving on a free 127.0.0.1 port; every run is removed afterwards."""
     forced = os.environ.get("IVS_IMAGE_TEST_RUNTIME")  # "chroot" tries the fallback here
     options = None if forced == "chroot" else runtime_options(engine, built.tag)
@@ -112,10 +112,12 @@ def launch(engine: Engine, built: Built, keys: Path) -> Iterator[Callable[[], Ru
     )
     runs: list[Run] = []
 
-    def start() -> Run:
+    def start(volume: str | None = None) -> Run:
         port = free_port()
+        if volume is not None and options is None:
+            pytest.skip("a state volume needs a container runtime (the chroot fallback has none)")
         run: Run = (
-            Container(engine, built.tag, options, port, keys)
+            Container(engine, built.tag, options, port, keys, volume)
             if options is not None
             else Chroot(engine, built.tag, port, keys)
         )
@@ -149,7 +151,7 @@ def wait_serving(run: Run, port: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def first(launch: Callable[[], Run]) -> Run:
+def first(launch: Callable[..., Run]) -> Run:
     return launch()
 
 
@@ -234,7 +236,7 @@ def test_a_stage_and_token_made_through_the_published_port_verify_with_its_jwks(
 
 
 def test_tokens_are_signed_with_the_mounted_key_so_a_second_run_verifies_the_first_runs(
-    first_token: dict[str, Any], launch: Callable[[], Run], keys: Path
+    first_token: dict[str, Any], launch: Callable[..., Run], keys: Path
 ) -> None:
     second = launch()
     assert verified(url_of(second), first_token["token"])["jti"] == first_token["participantId"]
@@ -243,10 +245,29 @@ def test_tokens_are_signed_with_the_mounted_key_so_a_second_run_verifies_the_fir
 
 
 def test_stop_sends_sigterm_and_the_emulator_exits_0_within_10_seconds(
-    launch: Callable[[], Run],
+    launch: Callable[..., Run],
 ) -> None:
     run = launch()
     stopped = run.stop()
     assert stopped.exit_code == 0, run.log()
     assert stopped.seconds < STOP_GRACE
     assert not run.running()
+
+
+@pytest.fixture(scope="module")
+def state_volume(engine: Engine) -> Iterator[str]:
+    name = f"ivs-image-test-state-{os.getpid()}"
+    created = engine("volume", "create", name)
+    assert created.returncode == 0, created.stderr
+    yield name
+    engine("volume", "rm", "-f", name)
+
+
+def test_a_state_volume_keeps_stages_across_containers(
+    launch: Callable[..., Run], state_volume: str
+) -> None:
+    before = launch(state_volume)
+    stage = boto3_client(url_of(before)).create_stage(name="kept")["stage"]["arn"]
+    assert before.stop().exit_code == 0
+    after = launch(state_volume)
+    assert boto3_client(url_of(after)).get_stage(arn=stage)["stage"]["name"] == "kept"
