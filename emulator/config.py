@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any
+from urllib.parse import urlsplit
 
 from .contract.timestamps import parse_instant
 
@@ -80,6 +81,8 @@ class Setting:
     parse: Callable[[str], Any]
     bare: str | None = None
     """What the flag means given without a value (`--clock-frozen` = `--clock-frozen true`)."""
+    repeatable: bool = False
+    """The flag may be given more than once; its values (tuples) add up."""
 
     @property
     def env(self) -> str:
@@ -181,6 +184,10 @@ class Config:
     allowed_hosts: frozenset[str] = frozenset()
     allowed_origins: frozenset[str] = frozenset()
     state_dir: str | None = None
+    events_webhook: tuple[str, ...] = ()
+    eventbridge_endpoint: str | None = None
+    event_bus_name: str = "default"
+    events_size: int = 10_000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Config:
@@ -239,6 +246,20 @@ def parse_bool(text: str) -> bool:
     if value in ("0", "false", "no", "off"):
         return False
     raise ValueError(f"expected true or false, got {text!r}")
+
+
+def parse_url(text: str) -> str:
+    """An http:// or https:// URL, as given."""
+    url = text.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"expected an http:// or https:// URL, got {text!r}")
+    return url
+
+
+def parse_url_list(text: str) -> tuple[str, ...]:
+    """'http://a/x,http://b/y' -> the URLs, in order."""
+    return tuple(parse_url(part) for part in text.split(",") if part.strip())
 
 
 def _size(text: str) -> int:
@@ -335,4 +356,19 @@ SETTINGS: tuple[Setting, ...] = (
         "(docs/persistence.md)",
         str,
     ),
+    Setting(
+        "events_webhook",
+        "POST every EventBridge event, as JSON, to this URL (repeatable; the variable takes a "
+        "comma-separated list; docs/events.md)",
+        parse_url_list,
+        repeatable=True,
+    ),
+    Setting(
+        "eventbridge_endpoint",
+        "send every event with EventBridge PutEvents to this endpoint, e.g. LocalStack's or "
+        "moto's (needs boto3: the events extra; docs/events.md)",
+        parse_url,
+    ),
+    Setting("event_bus_name", "the bus --eventbridge-endpoint sends events to", str),
+    Setting("events_size", "events kept for GET /_emulator/events (0: none)", _size),
 )

@@ -43,6 +43,11 @@ class IdGenerator:
                 random.Random(seed) if seed is not None else secrets.SystemRandom()
             )
             self._paging_secret = derived_secret(seed, "paging secret")
+            self._event_random: random.Random = (
+                random.Random(derived_secret(seed, "event ids"))
+                if seed is not None
+                else secrets.SystemRandom()
+            )
 
     @property
     def seed(self) -> int | None:
@@ -83,6 +88,13 @@ class IdGenerator:
     def session_id(self) -> str:
         """A stage session id: 'st-' and 13 characters [A-Za-z0-9]."""
         return "st-" + self.alnum(13)
+
+    def event_id(self) -> str:
+        """A UUID for an EventBridge event (emulator/events/): from a generator of its own,
+        seeded from the seed, so that events never shift the resource ids a seed gives and never
+        appear in a commit's drawn ids (choice C60)."""
+        with self._lock:
+            return str(uuid.UUID(int=self._event_random.getrandbits(128), version=4))
 
     def request_id(self) -> str:
         with self._lock:

@@ -21,6 +21,7 @@ from ..controls.ids import IdGenerator
 from ..controls.journal import Journal
 from ..controls.reset import Resets
 from ..controls.views import register_controls
+from ..events.system import EventSystem
 from ..persistence import Persistence, StateDirectory
 from ..persistence.hooks import keep_controls
 from ..service.context import Backend
@@ -44,6 +45,7 @@ class Emulator:
     backend: Backend
     service: Service
     journal: Journal
+    events: EventSystem
     persistence: Persistence | None = None
     """The state directory's keeper (--state-dir), if there is one."""
 
@@ -62,17 +64,21 @@ def close_app(app: Flask) -> None:
 
 
 def resets_of(
-    backend: Backend, journal: Journal, persistence: Persistence | None = None
+    backend: Backend,
+    journal: Journal,
+    events: EventSystem,
+    persistence: Persistence | None = None,
 ) -> Resets:
-    """What a reset does, in order (choice C35): forget the state, the faults and the journal,
-    put denied and pending accounts and quotas back as configured, put the clock back as it
-    started (C33), and restart the ids and fault draws from the current seed. Last, the state
-    directory (if any) is brought to the reset state (C55)."""
+    """What a reset does, in order (choice C35): forget the state, the faults, the journal and
+    the events (C65), put denied and pending accounts and quotas back as configured, put the
+    clock back as it started (C33), and restart the ids and fault draws from the current seed.
+    Last, the state directory (if any) is brought to the reset state (C55)."""
     resets = Resets()
     resets.register(backend.store.reset)
     resets.register(backend.behaviours.faults.clear)
     resets.register(backend.behaviours.restore)
     resets.register(journal.clear)
+    resets.register(events.reset)
     clock = backend.clock
     if isinstance(clock, ControlledClock):
         resets.register(clock.restart)
@@ -128,6 +134,7 @@ def create_app(
     )
     service = Service(backend)
     persistence = Persistence.start(directory, backend, kept_signer) if directory else None
+    events = EventSystem(backend, config)
     journal = Journal(config.journal_size)
     signatures = (
         SignatureVerifier(table, backend.clock, service_regions(config.default_region))
@@ -138,8 +145,10 @@ def create_app(
 
     app = Flask("emulator")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    app.extensions[EXTENSION] = Emulator(backend, service, journal, persistence)
-    register_controls(app, backend, journal, resets_of(backend, journal, persistence))
+    app.extensions[EXTENSION] = Emulator(backend, service, journal, events, persistence)
+    register_controls(
+        app, backend, journal, resets_of(backend, journal, events, persistence), events
+    )
     if persistence is not None:
         keep_controls(app, persistence)
 

@@ -40,26 +40,37 @@ def build_parser() -> argparse.ArgumentParser:
         optional: dict[str, Any] = {}
         if setting.bare is not None:  # an on/off flag: given alone, it means its `bare` value
             optional = {"nargs": "?", "const": setting.parse(setting.bare)}
+        if setting.repeatable:  # each use adds its values (load_config joins them)
+            optional = {"action": "append", "default": None}
         parser.add_argument(
             setting.flag,
             dest=setting.name,
             type=_parser(setting.name, setting.parse),
-            default=NOT_GIVEN,  # not None: `off` parses to None, and is a value
             metavar=setting.name.upper(),
             help=f"{setting.help} [env {setting.env}; default {shown}]",
-            **optional,
+            **{"default": NOT_GIVEN, **optional},  # not None: `off` parses to None, a value
         )
     return parser
 
 
 def load_config(argv: Sequence[str] | None = None) -> Config:
-    args = build_parser().parse_args(argv)
+    values = vars(build_parser().parse_args(argv))
+    for setting in SETTINGS:
+        if setting.repeatable:
+            given = values[setting.name]
+            values[setting.name] = (
+                NOT_GIVEN if given is None else tuple(v for each in given for v in each)
+            )
     try:
-        config = Config.from_env(os.environ, **vars(args))
+        config = Config.from_env(os.environ, **values)
         if config.verify_signatures or config.credentials_file:
             from .signatures import check_setup
 
             check_setup(config)
+        if config.eventbridge_endpoint:
+            from ..events.targets import check_setup as check_events_setup
+
+            check_events_setup(config)
         return config
     except ValueError as exc:
         build_parser().error(str(exc))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ...events.system import EventSystem
 from ...service.context import Backend
 from ..journal import Journal
 from ..reset import Resets
@@ -12,6 +13,7 @@ from .about import about_blueprint
 from .behaviours import behaviours_blueprint
 from .clock import clock_blueprint
 from .dashboard import dashboard_blueprint
+from .events import events_blueprint
 from .faults import faults_blueprint
 from .inspection import inspection_blueprint
 from .journal import journal_blueprint
@@ -20,7 +22,9 @@ from .snapshot import snapshot_blueprint
 from .stage_client import stage_client_blueprint
 
 
-def register_controls(app: Flask, backend: Backend, journal: Journal, resets: Resets) -> None:
+def register_controls(
+    app: Flask, backend: Backend, journal: Journal, resets: Resets, events: EventSystem
+) -> None:
     for blueprint in (
         about_blueprint(backend.signer),
         reset_blueprint(resets),
@@ -31,6 +35,7 @@ def register_controls(app: Flask, backend: Backend, journal: Journal, resets: Re
         journal_blueprint(journal),
         snapshot_blueprint(backend),
         stage_client_blueprint(backend),
+        events_blueprint(events),
         dashboard_blueprint(backend),
     ):
         app.register_blueprint(blueprint)
