@@ -157,7 +157,7 @@ def test_the_rule_lets_only_stage_updates_through(
 ) -> None:
     ivs = boto3_client(emulator)
     stage, alice, _ = publish(emulator)
-    storage = ivs.create_storage_configuration(s3={"bucketName": "b"})["storageConfiguration"]
+    storage = ivs.create_storage_configuration(s3={"bucketName": "recordings"})["storageConfiguration"]
     encoder = ivs.create_encoder_configuration()["encoderConfiguration"]
     ivs.start_composition(stageArn=stage, destinations=[{"s3": {
         "storageConfigurationArn": storage["arn"], "encoderConfigurationArns": [encoder["arn"]]}}])
