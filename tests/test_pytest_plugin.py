@@ -208,3 +208,38 @@ def test_without_boto3_the_plugin_loads_and_only_the_client_fixture_fails_saying
     result = pytester.run(sys.executable, "-c", NO_BOTO3)
     result.assert_outcomes(passed=1, errors=1)
     assert BOTO3_MISSING in result.stdout.str()
+
+
+def test_ivs_events_waits_for_the_event_a_users_code_reacts_to(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import json
+        import urllib.request
+
+        import pytest
+
+        def act(url, action, token):
+            request = urllib.request.Request(
+                f"{url}/_emulator/stage/{action}", data=json.dumps({"token": token}).encode(),
+                method="POST", headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(request).read()
+
+        def test_a_publish_sends_a_stage_update(ivs_realtime_client, ivs_emulator_url, ivs_events):
+            stage = ivs_realtime_client.create_stage(name="s")["stage"]["arn"]
+            token = ivs_realtime_client.create_participant_token(
+                stageArn=stage, userId="alice")["participantToken"]
+            act(ivs_emulator_url, "join", token["token"])
+            act(ivs_emulator_url, "publish", token["token"])
+            event = ivs_events.wait_for("IVS Stage Update", "Participant Published", timeout=5)
+            assert event["resources"] == [stage]
+            assert event["detail"]["user_id"] == "alice"
+
+        def test_each_test_starts_with_no_events(ivs_events):
+            assert ivs_events.all() == []
+
+        def test_waiting_in_vain_says_what_was_sent(ivs_events):
+            with pytest.raises(AssertionError, match="no IVS Stage Update / Participant Published"):
+                ivs_events.wait_for("IVS Stage Update", "Participant Published", timeout=0.2)
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly").assert_outcomes(passed=3)

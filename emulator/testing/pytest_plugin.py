@@ -6,6 +6,8 @@ Installing the package registers this module with pytest (entry point `pytest11`
 - `ivs_realtime_client`: a boto3 `ivs-realtime` client pointed at the emulator (needs boto3);
 - `ivs_emulator`: the emulator, reset first: `.url`, `.app`, `.reset()`, `.client(...)`;
 - `ivs_emulator_url`: its URL, e.g. for `AWS_ENDPOINT_URL_IVS_REALTIME` or a JWKS client;
+- `ivs_events`: the EventBridge events of the emulator (reset first), with
+  `wait_for(detail_type, event_name, timeout)` (docs/events.md);
 - `ivs_emulator_session`: the same emulator, not reset (for session-scoped fixtures);
 - `ivs_emulator_config`: the Config it is built from: `IVS_EMULATOR_*` variables, then test
   defaults (127.0.0.1, an ephemeral port, log level WARNING unless set). Override this fixture
@@ -23,7 +25,11 @@ This module imports neither Flask nor boto3 until a fixture needs them.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -87,6 +93,54 @@ class IvsEmulator:
         return boto3_client(self.url, region=region, access_key=access_key, validate=validate)
 
 
+class IvsEvents:
+    """The EventBridge events the emulator sent (GET /_emulator/events), for a test that waits
+    for the event its code would react to."""
+
+    POLL = 0.05
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def all(
+        self,
+        detail_type: str | None = None,
+        event_name: str | None = None,
+        resource: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The events sent so far that match, oldest first."""
+        query = {"detailType": detail_type, "eventName": event_name, "resource": resource}
+        given = urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+        with urllib.request.urlopen(f"{self.url}/_emulator/events?{given}") as answer:
+            return list(json.load(answer)["events"])
+
+    def wait_for(
+        self,
+        detail_type: str,
+        event_name: str | None = None,
+        timeout: float = 5.0,
+        resource: str | None = None,
+    ) -> dict[str, Any]:
+        """The oldest event of `detail_type` (and `event_name`, `resource` when given), waiting
+        up to `timeout` seconds for it; AssertionError, naming the events seen, if none comes."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.all(detail_type, event_name, resource)
+            if found:
+                return found[0]
+            if time.monotonic() >= deadline:
+                seen = [(e["detail-type"], e["detail"].get("event_name")) for e in self.all()]
+                wanted = detail_type + (f" / {event_name}" if event_name else "")
+                raise AssertionError(f"no {wanted} event within {timeout} s; sent: {seen}")
+            time.sleep(self.POLL)
+
+    def clear(self) -> None:
+        """Forget the events sent so far (DELETE /_emulator/events)."""
+        request = urllib.request.Request(f"{self.url}/_emulator/events", method="DELETE")
+        with urllib.request.urlopen(request) as answer:
+            answer.read()
+
+
 @pytest.fixture(scope="session")
 def ivs_emulator_config() -> Config:
     """The emulator's settings; override this fixture in a conftest.py to change them."""
@@ -123,3 +177,9 @@ def ivs_realtime_client(ivs_emulator: IvsEmulator) -> Any:
     if importlib.util.find_spec("boto3") is None:
         pytest.fail(BOTO3_MISSING, pytrace=False)
     return ivs_emulator.client()
+
+
+@pytest.fixture
+def ivs_events(ivs_emulator: IvsEmulator) -> IvsEvents:
+    """The emulator's EventBridge events (reset before the test, so none of another test)."""
+    return IvsEvents(ivs_emulator.url)
