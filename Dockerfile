@@ -29,7 +29,9 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY emulator ./emulator
 COPY contract ./contract
-RUN pip install . && rm -rf /src
+# Extras to install beside the core, e.g. `--build-arg EXTRAS=events` for --eventbridge-endpoint.
+ARG EXTRAS=""
+RUN pip install ".${EXTRAS:+[$EXTRAS]}" && rm -rf /src
 
 RUN useradd --create-home --uid 10001 --user-group emulator \
     && mkdir -p /var/lib/ivs-emulator && chown emulator:emulator /var/lib/ivs-emulator

@@ -299,3 +299,14 @@ def test_the_actions_example_waits_on_health_and_its_steps_are_valid_shell() -> 
             ["bash", "-n"], input=step["run"], capture_output=True, text=True, check=False
         )
         assert checked.returncode == 0, f"{step['name']}: {checked.stderr}"
+
+
+def test_the_localstack_example_builds_the_events_extra_and_sends_to_localstack() -> None:
+    path = ROOT / "examples" / "docker-compose.localstack.yml"
+    services = yaml.safe_load(path.read_text("utf-8"))["services"]
+    emulator = services["ivs-realtime"]
+    assert (path.parent / emulator["build"]["context"] / "Dockerfile").resolve() == DOCKERFILE
+    assert emulator["build"]["args"] == {"EXTRAS": "events"}
+    assert "ARG EXTRAS" in DOCKERFILE.read_text("utf-8")
+    assert emulator["environment"]["IVS_EMULATOR_EVENTBRIDGE_ENDPOINT"] == "http://localstack:4566"
+    assert emulator["depends_on"]["localstack"]["condition"] == "service_healthy"
