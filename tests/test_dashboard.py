@@ -303,6 +303,15 @@ def test_dashboard_shows_faults_behaviours_and_the_journal(seen: Seen) -> None:
 
 
 @browser_test
+def test_dashboard_shows_the_eventbridge_events(seen: Seen) -> None:
+    text = seen.page["text"]
+    events = text[text.index("EventBridge events"):text.index("Request journal")]
+    assert "IVS Stage Update" in events and "Participant Published" in events
+    assert "Participant Publish Error" in events and "INSUFFICIENT_CAPABILITIES" in events
+    assert "no webhook or bus configured" in events
+
+
+@browser_test
 def test_dashboard_never_shows_a_token_stream_key_or_token_digest(seen: Seen) -> None:
     assert "ingest configurations (1)" in seen.page["text"].lower()  # shown, without its keys
     for secret in seen.scene.secrets:

@@ -319,11 +319,17 @@ def test_events_filter_by_detail_type_name_resource_and_time(
     assert {e["resources"][0] for e in events(client, resource=second)} == {second}
     assert len(events(client, since="2026-01-02T03:04:15Z")) == 3
     assert len(events(client, resource=first, eventName="Participant Published")) == 1
+    assert events(client, limit="2") == events(client)[-2:]
+    assert events(client, limit="0") == []
 
 
 @pytest.mark.parametrize(
     ("query", "words"),
-    [({"since": "yesterday"}, "'since': expected an ISO 8601"), ({"kind": "x"}, "unknown filter")],
+    [
+        ({"since": "yesterday"}, "'since': expected an ISO 8601"),
+        ({"kind": "x"}, "unknown filter"),
+        ({"limit": "-1"}, "'limit' must be a whole number"),
+    ],
 )
 def test_a_bad_filter_is_refused_with_400(
     client: FlaskClient, query: dict[str, str], words: str

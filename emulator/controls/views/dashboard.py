@@ -3,7 +3,8 @@ against the emulator.
 
 The page (dashboard.html beside this module: inline CSS and script, nothing fetched from
 elsewhere) reads the existing JSON endpoints every 2 seconds: /_emulator/state,
-/_emulator/behaviours (faults included) and /_emulator/requests (the journal). It picks the
+/_emulator/behaviours (faults included), /_emulator/requests (the journal) and /_emulator/events
+with /_emulator/events/deliveries (the EventBridge events and their delivery). It picks the
 fields it shows one by one, so what the state view holds but a person must not see (ingest
 configurations' stream keys, token digests, key material) never reaches the page; every value is
 put in as text, never as markup.

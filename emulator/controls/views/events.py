@@ -5,7 +5,8 @@ C65 and C66 in contract/README.md, docs/events.md).
 GET /_emulator/events answers `{"size", "total", "events": [...]}`: the kept events, oldest
 first, each exactly as delivered; filters `detailType`, `eventName` (`detail.event_name`),
 `resource` (an ARN among `resources`, or a composition's `detail.stage_arn`) and `since` (an
-ISO 8601 time: events at or after it). DELETE empties the list (a reset does too).
+ISO 8601 time: events at or after it); `limit` keeps the newest that many of them. DELETE
+empties the list (a reset does too).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ...events.log import EventFilter
 from ...events.system import EventSystem
 from .common import Refused, control_blueprint, json_response
 
-FILTERS = ("detailType", "eventName", "resource", "since")
+FILTERS = ("detailType", "eventName", "resource", "since", "limit")
 
 
 def events_blueprint(events: EventSystem) -> Blueprint:
@@ -41,7 +42,12 @@ def events_blueprint(events: EventSystem) -> Blueprint:
             resource=request.args.get("resource"),
             since=moment,
         )
+        limit = request.args.get("limit")
+        if limit is not None and not limit.isdigit():
+            raise Refused("'limit' must be a whole number")
         listed = events.events(where)
+        if limit is not None:
+            listed = listed[len(listed) - int(limit):] if int(limit) else []
         body = {"size": events.log.size, "total": events.log.total, "events": listed}
         return json_response(body, headers={"Cache-Control": "no-store"})
 
