@@ -55,6 +55,9 @@ from .envelope import (
 
 Emit = Callable[[dict[str, Any]], None]
 
+COMPOSITION_ACTIONS = frozenset({"StartComposition", "StopComposition", "DeleteStage"})
+"""The operations that start or stop compositions (C39)."""
+
 PREFIX_TIME = "%Y-%m-%dT%H-%M-%SZ"
 """The time at the end of a recording's S3 key prefix (C63)."""
 
@@ -124,7 +127,12 @@ class Deriver:
     # -- what feeds it -------------------------------------------------------------------
 
     def observe(self, commit: Commit) -> None:
-        """The backend's observer: the events of one write (under its region's lock)."""
+        """The backend's observer: the events of one write (under its region's lock). A
+        commit that recorded no participant event and cannot change a composition (a read,
+        most writes) has no event of its own: what time made due meanwhile waits for the
+        ticker, so such commits cost next to nothing."""
+        if not commit.participant_events and commit.action not in COMPOSITION_ACTIONS:
+            return
         state = self._backend.store.region(commit.account, commit.region)
         now = commit.now
         with self._lock:
