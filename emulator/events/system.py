@@ -3,6 +3,7 @@ commits, the ticker, the in-memory log and a delivery per target (docs/events.md
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from ..config import Config
@@ -13,6 +14,8 @@ from .derivation import Deriver
 from .log import EventFilter, EventLog
 from .targets import targets_of
 from .ticker import Ticker
+
+log = logging.getLogger("emulator.events")
 
 
 class EventSystem:
@@ -27,9 +30,13 @@ class EventSystem:
 
     def observe(self, commit: Commit) -> None:
         """The backend's observer: derive the commit's events, then let the ticker watch the
-        time if something now waits on it. Only queues: delivery happens elsewhere."""
-        self.deriver.observe(commit)
-        self._ticker.wake()
+        time if something now waits on it. Only queues: delivery happens elsewhere. It never
+        raises, so the events can never change a write's answer (C66)."""
+        try:
+            self.deriver.observe(commit)
+            self._ticker.wake()
+        except Exception:
+            log.exception("deriving the events of %s failed; the write stands", commit.action)
 
     def events(self, where: EventFilter | None = None) -> list[dict[str, Any]]:
         """The events sent so far (those the passing of time has caused included), oldest
