@@ -393,3 +393,26 @@ def test_a_reset_of_the_emulator_disconnects_every_member(
 
     message, closed, _ = disconnected_by(ivs, stage, reset)
     assert message["payload"]["code"] == "STAGE_DELETED" and closed
+
+
+def test_importing_a_state_without_the_stage_disconnects_its_members(
+    ivs: Any, live_server: LiveServer, stage: dict[str, Any]
+) -> None:
+    with urllib.request.urlopen(f"{live_server.url}/_emulator/export") as response:
+        before_the_stage = json.loads(response.read())
+    before_the_stage["regions"] = [
+        {**region, "stages": {}} for region in before_the_stage.get("regions", [])
+    ]
+
+    def restore(alice: dict[str, Any]) -> None:
+        request = urllib.request.Request(
+            f"{live_server.url}/_emulator/import",
+            data=json.dumps(before_the_stage).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request):
+            pass
+
+    message, closed, _ = disconnected_by(ivs, stage, restore)
+    assert message["payload"]["code"] == "STAGE_DELETED" and closed
