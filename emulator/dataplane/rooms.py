@@ -279,7 +279,7 @@ class Rooms:
                 existing,
                 disconnect=(
                     DisconnectCode.TOKEN_REUSED,
-                    f"participant {admitted.participant_id} joined again with the same token",
+                    f"participant {admitted.participant_id} joined again from another connection",
                 ),
                 leave=False,
             )
@@ -289,7 +289,12 @@ class Rooms:
             return _denial(denied)
         state = self.backend.store.region(*_scope(admitted))
         with state.lock:
-            found = live.connected_participant(admitted.stage, admitted.participant_id)
+            stage = state.stages.get(admitted.stage.arn)
+            found = (
+                None
+                if stage is None
+                else live.connected_participant(stage, admitted.participant_id)
+            )
             digest = "" if found is None else found[1].token_digest
         member = Member(
             *_scope(admitted),

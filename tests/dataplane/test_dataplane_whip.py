@@ -14,7 +14,7 @@ import pytest
 
 from emulator.controls.clock import FixedClock
 from emulator.testing import LiveServer
-from tests.dataplane.clients import Reply, claims, post_offer, run
+from tests.dataplane.clients import EventsSocket, Reply, claims, post_offer, run
 from tests.stage_player import StagePlayer, joined
 
 FINGERPRINT = ":".join(["AB"] * 32)
@@ -273,3 +273,31 @@ def test_other_requests_get_a_json_answer(
 
     answered, body = run(scenario())
     assert (answered, body["code"]) == (status, code) and body["message"]
+
+
+def test_a_joined_member_publishing_without_the_capability_records_publish_error(
+    ivs: Any, stage: dict[str, Any]
+) -> None:
+    bob = issue(ivs, stage, capabilities=["SUBSCRIBE"])
+    c = claims(bob["token"])
+
+    async def scenario() -> Reply:
+        async with aiohttp.ClientSession() as http:
+            member = await EventsSocket.open(http, f"{c['events_url']}/{c['topic']}", bob["token"])
+            await member.next("STAGE_STATE")
+            reply = await post_offer(http, publish_url(bob), bob["token"], offer_sdp())
+            await member.close()
+            return reply
+
+    refused(run(scenario()), 403, "INSUFFICIENT_CAPABILITIES")
+    sessions = ivs.list_stage_sessions(stageArn=stage["arn"])["stageSessions"]
+    events = ivs.list_participant_events(
+        stageArn=stage["arn"],
+        sessionId=sessions[0]["sessionId"],
+        participantId=bob["participantId"],
+    )["events"]
+    assert [(e["name"], e.get("errorCode")) for e in reversed(events)] == [
+        ("JOINED", None),
+        ("PUBLISH_ERROR", "INSUFFICIENT_CAPABILITIES"),
+        ("LEFT", None),
+    ]
