@@ -13,11 +13,13 @@ from typing import Any
 
 import aiohttp
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from emulator.controls.clock import FixedClock
 from emulator.testing import LiveServer
+from tests.conftest import START
 from tests.dataplane.clients import EventsSocket, claims, participant, run
-from tests.stage_player import StagePlayer, joined
+from tests.stage_player import StagePlayer, joined, public_pem, self_signed_token
 
 
 def issue(ivs: Any, stage: dict[str, Any], **request: Any) -> dict[str, Any]:
@@ -416,3 +418,24 @@ def test_importing_a_state_without_the_stage_disconnects_its_members(
 
     message, closed, _ = disconnected_by(ivs, stage, restore)
     assert message["payload"]["code"] == "STAGE_DELETED" and closed
+
+
+def test_a_token_signed_with_an_imported_key_joins_like_an_issued_one(
+    ivs: Any, stage: dict[str, Any]
+) -> None:
+    user_key = ec.generate_private_key(ec.SECP384R1())
+    key_arn = ivs.import_public_key(publicKeyMaterial=public_pem(user_key))["publicKey"]["arn"]
+    token = self_signed_token(
+        user_key, key_arn, stage, "selfsigned-1", int(START.timestamp()), user_id="carol"
+    )
+
+    async def scenario() -> dict[str, Any]:
+        async with aiohttp.ClientSession() as http:
+            member = await EventsSocket.open(http, sample_url(token), token)
+            payload = await member.state_where(lambda p: True)
+            await member.close()
+            return payload
+
+    assert [(p["id"], p["userId"]) for p in run(scenario())["participants"]] == [
+        ("selfsigned-1", "carol")
+    ]
