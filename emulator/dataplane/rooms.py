@@ -438,11 +438,14 @@ def _denial(denied: ClientDenied) -> Denial:
 
 
 def _quietly(action: Any, *args: Any) -> None:
-    """A stage action whose refusal only means there is nothing to do (already left, ...)."""
+    """A stage action whose refusal only means there is nothing to do (already left, ...);
+    any other failure (a write that could not be saved) is logged, and the data plane goes on."""
     try:
         action(*args)
     except ClientDenied as denied:
         log.debug("%s: %s", getattr(action, "__name__", action), denied.reason)
+    except Exception:
+        log.exception("the data plane's %s failed", getattr(action, "__name__", action))
 
 
 async def _send(socket: Socket, text: str) -> None:
