@@ -1,4 +1,5 @@
-# ivs-realtime-emulator: `make run` serves on 127.0.0.1:4599, `make test` runs the tests.
+# ivs-realtime-emulator: `make run` serves on 127.0.0.1:4599, `make test` runs the tests,
+# `make test-media` the data plane's WebRTC tests in a loopback-only network namespace (root).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -6,12 +7,12 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 JS_STAMP := tests/js/node_modules/.installed
 
-.PHONY: install run test lint contract contract-check bench bench-quick bench-persistence bench-servers clean image image-test
+.PHONY: install run test test-media lint contract contract-check bench bench-quick bench-persistence bench-servers bench-media clean image image-test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,media]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -32,6 +33,11 @@ test: $(STAMP) $(if $(shell command -v npm),$(JS_STAMP))
 	"") echo "make test: npm and Chromium not found, skipping the JS SDK and browser tests; install them: apt-get install npm chromium";; \
 	esac
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The WebRTC tests (marker `media`) with every data-plane test, in a network namespace whose
+# only interface is loopback, so that no ICE or media packet can leave the machine.
+test-media: $(STAMP)
+	unshare --net sh -c 'ip link set lo up && exec $(BIN)/python -m pytest tests/dataplane $(PYTEST_ARGS)'
 
 lint: $(STAMP)
 	$(BIN)/ruff check emulator tests contract bench
@@ -72,6 +78,11 @@ image:
 # Build the image and run it for real; fails (rather than skips) without a container engine.
 image-test: $(STAMP)
 	IVS_IMAGE_TEST_REQUIRED=1 $(BIN)/python -m pytest tests/container -m image $(PYTEST_ARGS)
+
+# The data plane under media load (bench/dataplane.py): latencies, CPU per relayed stream,
+# memory over a 10-minute soak; in a loopback-only network namespace (root).
+bench-media: $(STAMP)
+	unshare --net sh -c 'ip link set lo up && exec $(BIN)/python -m bench.dataplane $(BENCH_ARGS)'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis tests/js/node_modules

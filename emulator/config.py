@@ -188,6 +188,16 @@ class Config:
     eventbridge_endpoint: str | None = None
     event_bus_name: str = "default"
     events_size: int = 10_000
+    data_plane: bool = False
+    data_plane_port: int | None = None
+    public_host: str | None = None
+
+    @property
+    def data_plane_listen_port(self) -> int:
+        """The data plane's port: --data-plane-port, else the API port + 1 (0: a free one)."""
+        if self.data_plane_port is not None:
+            return self.data_plane_port
+        return self.port + 1 if self.port else 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Config:
@@ -266,6 +276,13 @@ def _size(text: str) -> int:
     value = int(text)
     if value < 0:
         raise ValueError(f"expected 0 or more, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError(f"expected a port from 0 to 65535, got {text!r}")
     return value
 
 
@@ -371,4 +388,22 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("event_bus_name", "the bus --eventbridge-endpoint sends events to", str),
     Setting("events_size", "events kept for GET /_emulator/events (0: none)", _size),
+    Setting(
+        "data_plane",
+        "also serve the stage's data plane (events WebSocket, WHIP publish and subscribe) on "
+        "--data-plane-port; needs the 'media' extra (docs/live-stages.md)",
+        parse_bool,
+        bare="true",
+    ),
+    Setting(
+        "data_plane_port",
+        "TCP port of the data plane (default: the API port + 1; 0 picks a free one)",
+        _port,
+    ),
+    Setting(
+        "public_host",
+        "host that the data plane's URLs in stages and tokens name, e.g. the one a container "
+        "publishes (default: --host; 127.0.0.1 when that is 0.0.0.0 or ::)",
+        str,
+    ),
 )

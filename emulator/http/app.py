@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -34,6 +35,9 @@ from .guard import WebGuard
 from .protocol import ApiHandler, error_response
 from .signatures import SignatureVerifier, service_regions
 
+if TYPE_CHECKING:
+    from ..dataplane.listener import DataPlane
+
 API_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 EXTENSION = "ivs_emulator"
 
@@ -48,6 +52,9 @@ class Emulator:
     events: EventSystem
     persistence: Persistence | None = None
     """The state directory's keeper (--state-dir), if there is one."""
+    data_plane: DataPlane | None = None
+    """The data plane's listener when `--data-plane` is on (emulator/dataplane/); stop() it
+    to stop serving it."""
 
 
 def emulator_of(app: Flask) -> Emulator:
@@ -57,10 +64,13 @@ def emulator_of(app: Flask) -> Emulator:
 
 
 def close_app(app: Flask) -> None:
-    """Release what the app holds outside memory: its state directory gets a last snapshot."""
-    persistence = emulator_of(app).persistence
-    if persistence is not None:
-        persistence.close()
+    """Release what the app holds outside memory: the data plane's members leave (their
+    LEFT recorded), then the state directory gets a last snapshot."""
+    emulator = emulator_of(app)
+    if emulator.data_plane is not None:
+        emulator.data_plane.stop()
+    if emulator.persistence is not None:
+        emulator.persistence.close()
 
 
 def resets_of(
@@ -121,6 +131,7 @@ def create_app(
             else kept_signer or TokenSigner.generate()
         )
     ids = ids or IdGenerator(config.seed)
+    data_plane = _data_plane(config)
     store = Store()
     behaviours = Behaviours.from_config(config, contract)
     backend = Backend(
@@ -131,6 +142,7 @@ def create_app(
         ids=ids,
         behaviours=behaviours,
         lists_not_found=config.lists_not_found,
+        data_plane_endpoints=None if data_plane is None else data_plane.urls.endpoints,
     )
     service = Service(backend)
     persistence = Persistence.start(directory, backend, kept_signer) if directory else None
@@ -145,9 +157,20 @@ def create_app(
 
     app = Flask("emulator")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    app.extensions[EXTENSION] = Emulator(backend, service, journal, events, persistence)
+    app.extensions[EXTENSION] = Emulator(
+        backend, service, journal, events, persistence, data_plane
+    )
+    resets = resets_of(backend, journal, events, persistence)
+    if data_plane is not None:
+        resets.register(data_plane.reset)
     register_controls(
-        app, backend, journal, resets_of(backend, journal, events, persistence), events
+        app,
+        backend,
+        journal,
+        resets,
+        events,
+        data_plane_url=None if data_plane is None else data_plane.url,
+        data_plane_report=None if data_plane is None else data_plane.report,
     )
     if persistence is not None:
         keep_controls(app, persistence)
@@ -181,4 +204,19 @@ def create_app(
         return error_response(error, contract, ids.request_id())
 
     logging.getLogger("emulator").setLevel(config.log_level.upper())
+    if data_plane is not None:
+        data_plane.start(backend)
     return app
+
+
+def _data_plane(config: Config) -> DataPlane | None:
+    """The data plane's listener, its port bound, when the config asks for it; the media
+    libraries are imported only then (DataPlaneUnavailable without them)."""
+    if not config.data_plane:
+        return None
+    from ..dataplane.availability import require_media
+
+    require_media()
+    from ..dataplane.listener import DataPlane
+
+    return DataPlane(config)

@@ -4,8 +4,8 @@ Browsers let any page send some requests to any address without asking first (a 
 request: GET, or POST with a text/plain body), and a page can make its own host name resolve to
 127.0.0.1 (DNS rebinding). So, before any other handling:
 
-- a request whose Host is not a loopback name, the configured host or one of `--allowed-hosts`
-  is refused (403), so that a rebound name reaches nothing;
+- a request whose Host is not a loopback name, the configured `--host` or `--public-host`, or
+  one of `--allowed-hosts` is refused (403), so that a rebound name reaches nothing;
 - a request to /_emulator/ that carries an `Origin` other than the emulator's own (or one of
   `--allowed-origins`) is refused (403), and a control body that is not `application/json` is
   refused (415), since a page may send text/plain without a preflight;
@@ -54,8 +54,9 @@ class WebGuard:
     def __init__(self, config: Config) -> None:
         self.any_host = "*" in config.allowed_hosts
         self.hosts = {h.lower() for h in config.allowed_hosts}
-        if config.host.lower() not in WILDCARD_HOSTS:
-            self.hosts.add(hostname(config.host))
+        for configured in (config.host, config.public_host or ""):
+            if configured.lower() not in WILDCARD_HOSTS:
+                self.hosts.add(hostname(configured))
         self.origins = {o.rstrip("/").lower() for o in config.allowed_origins}
 
     def check(self, request: Request) -> Response | ServiceError | None:

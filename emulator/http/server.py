@@ -88,11 +88,13 @@ def worker_app(config: Config, supervisor: int) -> Flask:
     configure_logging(config)
     from multiprocessing.util import Finalize
 
-    from .app import close_app, create_app
+    from ..dataplane.availability import DataPlaneUnavailable
+    from .app import close_app, create_app, emulator_of
 
     try:
         app = create_app(config)
-    except (OSError, ValueError) as exc:  # e.g. an invalid --signing-key-file, a busy --state-dir
+    except (OSError, ValueError, DataPlaneUnavailable) as exc:  # e.g. an invalid
+        # --signing-key-file, a busy --state-dir or data-plane port, no media extra
         log.error("cannot start: %s", exc)
         raise SystemExit(1) from None
     # Granian's worker is a multiprocessing process: its finalizers run when it stops serving.
@@ -101,6 +103,9 @@ def worker_app(config: Config, supervisor: int) -> Flask:
     # which starts serving right after this returns, accepts them.
     line = f"ivs-realtime-emulator listening on {url(config.host, config.port)}"
     print(line, file=sys.stderr, flush=True)
+    data_plane = emulator_of(app).data_plane
+    if data_plane is not None:
+        print(f"data plane (events, WHIP) on {data_plane.url}", file=sys.stderr, flush=True)
     return app
 
 
@@ -130,6 +135,14 @@ def serve(config: Config) -> int:
             # Granian would respawn the worker on SIGHUP: a new key and no state. Stop instead.
             self.signal_handler_interrupt()  # type: ignore[no-untyped-call]
 
+    if config.data_plane:
+        from ..dataplane.availability import DataPlaneUnavailable, require_media
+
+        try:
+            require_media()
+        except DataPlaneUnavailable as exc:
+            log.error("cannot start: %s", exc)
+            return 1
     try:
         config = config.replace(port=claim_port(config.host, config.port))
     except OSError as exc:  # e.g. the port is taken

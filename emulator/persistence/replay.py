@@ -31,7 +31,9 @@ log = logging.getLogger("emulator.persistence")
 Action = Callable[[Backend, dict[str, Any]], object]
 
 ACTIONS: dict[str, Action] = {
-    "stage.join": lambda backend, a: stage_actions.join(backend, a["token"]),
+    "stage.join": lambda backend, a: stage_actions.join(
+        backend, a["token"], take_over=a.get("takeOver") == "true"
+    ),
     "stage.leave": lambda backend, a: stage_actions.leave(backend, a["token"]),
     "stage.publish": lambda backend, a: stage_actions.publish(backend, a["token"]),
     "stage.unpublish": lambda backend, a: stage_actions.unpublish(backend, a["token"]),

@@ -7,7 +7,7 @@ response as a dict shaped like the operation's output.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -40,6 +40,9 @@ class Backend:
     """ListStageSessions, ListParticipants and ListParticipantEvents answer
     ResourceNotFoundException for an unknown stage, session or participant instead of an
     empty list (`--lists-not-found`; choice C28)."""
+    data_plane_endpoints: Mapping[str, str] | None = None
+    """The `events` and `whip` endpoints of the emulator's data plane, when it runs
+    (--data-plane, emulator/dataplane/): stages name them instead of the service's (C56)."""
 
     @property
     def paging_secret(self) -> bytes:

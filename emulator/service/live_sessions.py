@@ -191,9 +191,12 @@ def leave(
     stage: StageRecord,
     session: StageSessionRecord,
     participant: ParticipantRecord,
+    *,
+    rejoining: bool = False,
 ) -> None:
     """The participant leaves (or is removed): its replications stop, its media stops, LEFT,
-    and the session ends when it was the last one connected."""
+    and the session ends when it was the last one connected, unless it is `rejoining` at once
+    (a second join with the same participant id takes over the first)."""
     for record in _replications_of(context, stage, session, participant):
         stop_replication(context, record, replica_leaves=not _is_replica(participant))
     for publisher_id in list(participant.subscriptions):
@@ -208,7 +211,7 @@ def leave(
         stop_publishing(context, session, participant)
     participant.state = DISCONNECTED
     record_event(context, participant, "LEFT")
-    if not any(p.state == CONNECTED for p in session.participants.values()):
+    if not rejoining and not any(p.state == CONNECTED for p in session.participants.values()):
         session.end_time = context.now
         if stage.active_session_id == session.session_id:
             stage.active_session_id = None

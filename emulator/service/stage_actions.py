@@ -94,14 +94,23 @@ JOIN_CHECKS: tuple[AdmissionCheck, ...] = (not_disconnected, not_revoked)
 # -- actions ------------------------------------------------------------------------------------
 
 
-def join(backend: Backend, token: str) -> dict[str, Any]:
-    """Join the stage the token names; the first join starts the stage's session."""
-    with _region(backend, token, "stage.join", {"token": token}) as context:
+def join(backend: Backend, token: str, *, take_over: bool = False) -> dict[str, Any]:
+    """Join the stage the token names; the first join starts the stage's session.
+
+    With `take_over`, a participant already connected with the same id leaves first (LEFT,
+    then JOINED, in the same session): a second join with the same id replaces the first (the
+    data plane's TOKEN_REUSED); without it, that is refused.
+    """
+    arguments = {"token": token, **({"takeOver": "true"} if take_over else {})}
+    with _region(backend, token, "stage.join", arguments) as context:
         admitted = check_token(context, token, JOIN_CHECKS)
         if isinstance(admitted, Refusal):
             raise ClientDenied(DenialKind.REFUSED, admitted.problem.value, admitted.reason)
         stage = admitted.stage
-        if live_sessions.connected_participant(stage, admitted.participant_id) is not None:
+        connected = live_sessions.connected_participant(stage, admitted.participant_id)
+        if connected is not None and take_over:
+            live_sessions.leave(context, stage, *connected, rejoining=True)
+        elif connected is not None:
             raise ClientDenied(
                 DenialKind.CONFLICT,
                 "already_joined",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..contract.arns import account_prefix
@@ -17,14 +18,16 @@ from .participant_tokens import issue_token
 EVENTS_ENDPOINT = "wss://global.events.live-video.net"
 
 
-def stage_endpoints(account: str) -> dict[str, str]:
-    """The media endpoints of an account's stages (choice C6 in contract/README.md)."""
+def stage_endpoints(account: str, data_plane: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The media endpoints of an account's stages (choice C6 in contract/README.md); with the
+    emulator's data plane running, its `events` and `whip` replace the service's (C56)."""
     prefix = account_prefix(account)
     return {
         "events": EVENTS_ENDPOINT,
         "whip": f"https://{prefix}.global-bm.whip.live-video.net",
         "rtmp": f"rtmp://{prefix}.global-contribute.live-video.net/app/",
         "rtmps": f"rtmps://{prefix}.global-contribute.live-video.net:443/app/",
+        **(data_plane or {}),
     }
 
 
@@ -52,7 +55,7 @@ def create_stage(context: Context, request: Request) -> Response:
             "AutoParticipantRecordingConfiguration",
             request.get("autoParticipantRecordingConfiguration"),
         ),
-        endpoints=stage_endpoints(context.account),
+        endpoints=stage_endpoints(context.account, context.backend.data_plane_endpoints),
         created_at=context.now,
         sequence=context.state.next_sequence(),
     )

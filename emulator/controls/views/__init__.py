@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask
 
 from ...events.system import EventSystem
@@ -23,15 +26,24 @@ from .stage_client import stage_client_blueprint
 
 
 def register_controls(
-    app: Flask, backend: Backend, journal: Journal, resets: Resets, events: EventSystem
+    app: Flask,
+    backend: Backend,
+    journal: Journal,
+    resets: Resets,
+    events: EventSystem,
+    *,
+    data_plane_url: str | None = None,
+    data_plane_report: Callable[[], dict[str, Any]] | None = None,
 ) -> None:
+    """`data_plane_url` and `data_plane_report`: the data plane's root URL (health) and its
+    members and peer connections (state), when it runs (emulator/dataplane/)."""
     for blueprint in (
-        about_blueprint(backend.signer),
+        about_blueprint(backend.signer, data_plane_url),
         reset_blueprint(resets),
         behaviours_blueprint(backend.behaviours),
         faults_blueprint(backend.behaviours.faults),
         clock_blueprint(backend),
-        inspection_blueprint(backend),
+        inspection_blueprint(backend, data_plane_report),
         journal_blueprint(journal),
         snapshot_blueprint(backend),
         stage_client_blueprint(backend),

@@ -1,8 +1,10 @@
 """GET /_emulator/state and POST /_emulator/token-check: what the emulator holds, read-only,
-and whether a stage would admit a token, with the reason (choice C35)."""
+and whether a stage would admit a token, with the reason (choice C35). With the data plane
+running, the state also shows its members and peer connections (`dataPlane`, choice C59)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -15,13 +17,18 @@ from ..snapshot import inspect_state
 from .common import Refused, control_blueprint, json_response, read_json
 
 
-def inspection_blueprint(backend: Backend) -> Blueprint:
+def inspection_blueprint(
+    backend: Backend, data_plane_report: Callable[[], dict[str, Any]] | None = None
+) -> Blueprint:
     bp = control_blueprint("emulator_inspection")
 
     @bp.get("/state")
     def state() -> Response:
         account, region = request.args.get("account"), request.args.get("region")
-        return json_response(inspect_state(backend, account, region))
+        document = inspect_state(backend, account, region)
+        if data_plane_report is not None:
+            document["dataPlane"] = data_plane_report()
+        return json_response(document)
 
     @bp.post("/token-check")
     def token_check() -> Response:
