@@ -1,5 +1,6 @@
 # ivs-realtime-emulator: `make run` serves on 127.0.0.1:4599, `make test` runs the tests,
-# `make test-media` the data plane's WebRTC tests in a loopback-only network namespace (root).
+# `make test-media` the data plane's WebRTC tests in a loopback-only network namespace (root),
+# `make fuzz` fuzzes a running or a fresh emulator.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -7,7 +8,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 JS_STAMP := tests/js/node_modules/.installed
 
-.PHONY: install run test test-media lint contract contract-check bench bench-quick bench-persistence bench-servers bench-media clean image image-test
+.PHONY: install run test test-media lint contract contract-check bench bench-quick bench-persistence bench-servers bench-media fuzz clean image image-test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,7 +41,7 @@ test-media: $(STAMP)
 	unshare --net sh -c 'ip link set lo up && exec $(BIN)/python -m pytest tests/dataplane $(PYTEST_ARGS)'
 
 lint: $(STAMP)
-	$(BIN)/ruff check emulator tests contract bench
+	$(BIN)/ruff check emulator tests contract bench fuzz
 	$(BIN)/mypy
 
 contract: $(STAMP)
@@ -83,6 +84,13 @@ image-test: $(STAMP)
 # memory over a 10-minute soak; in a loopback-only network namespace (root).
 bench-media: $(STAMP)
 	unshare --net sh -c 'ip link set lo up && exec $(BIN)/python -m bench.dataplane $(BENCH_ARGS)'
+
+# `make fuzz COUNT=100000 SEED=1 [URL=http://127.0.0.1:4599]`: without URL it starts an
+# emulator itself (docs/fuzzing.md). Never point it at an emulator in use: it resets it.
+COUNT ?= 10000
+SEED  ?= 1
+fuzz: $(STAMP)
+	$(BIN)/python -m fuzz --count $(COUNT) --seed $(SEED) $(if $(URL),--url $(URL))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis tests/js/node_modules

@@ -55,3 +55,10 @@ def test_behaviours_refuse_a_body_that_is_not_an_object(client: FlaskClient) -> 
         client.post("/_emulator/behaviours", data="[", content_type="application/json").status_code
         == 400
     )
+
+
+def test_behaviours_with_one_bad_member_change_nothing(client: FlaskClient) -> None:
+    before = client.get("/_emulator/behaviours").get_json()
+    body = {"denied": ["111111111111"], "quotas": {"stages": 1, "channels": 1}}
+    assert client.post("/_emulator/behaviours", json=body).status_code == 400
+    assert client.get("/_emulator/behaviours").get_json() == before

@@ -330,6 +330,12 @@ def test_releasing_the_clock_lets_it_run_on(client: FlaskClient) -> None:
         ("clock/advance", {"seconds": -1}, "0 or more"),
         ("clock/advance", {"seconds": "60"}, "number of seconds"),
         ("clock/advance", {}, "number of seconds"),
+        ("clock/advance", {"seconds": 99999999999999999999}, "outside its range"),
+        ("clock/advance", {"seconds": 3e11}, "outside its range"),
+        ("clock/advance", {"seconds": 10**400}, "outside its range"),
+        ("clock", {"now": "9999-12-31T23:00:00Z"}, "outside the emulator clock's range"),
+        ("clock", {"now": "1969-12-31T23:59:59Z"}, "outside the emulator clock's range"),
+        ("clock", {"now": "0001-01-01T00:00:00+14:00"}, "ISO 8601"),
     ],
 )
 def test_a_clock_change_that_cannot_be_is_refused(
@@ -338,6 +344,36 @@ def test_a_clock_change_that_cannot_be_is_refused(
     code, message = refused(client, "POST", path, body)
     assert (code, words in message) == (400, True)
     assert client.get("/_emulator/clock").get_json()["now"] == "2026-01-02T03:04:05Z"
+
+
+def test_a_token_is_issued_after_a_move_to_the_end_of_the_calendar_was_refused(
+    client: FlaskClient,
+) -> None:
+    moved = client.post("/_emulator/clock", json={"now": "9999-12-31T23:00:00Z"})
+    assert moved.status_code == 400
+    arn = client.post("/CreateStage", json={}).get_json()["stage"]["arn"]
+    response = client.post("/CreateParticipantToken", json={"stageArn": arn, "duration": 20160})
+    assert response.status_code == 200
+
+
+def test_the_last_instant_of_the_range_still_issues_the_longest_token(
+    client: FlaskClient,
+) -> None:
+    client.post("/_emulator/clock", json={"now": "9998-12-31T23:59:59Z"})
+    arn = client.post("/CreateStage", json={}).get_json()["stage"]["arn"]
+    response = client.post("/CreateParticipantToken", json={"stageArn": arn, "duration": 20160})
+    expires = response.get_json()["participantToken"]["expirationTime"]
+    assert expires == "9999-01-14T23:59:59Z"
+
+
+@pytest.mark.parametrize(
+    "start", [datetime(9999, 12, 31, 23, tzinfo=UTC), datetime(1969, 12, 31, tzinfo=UTC)]
+)
+def test_a_clock_start_outside_the_range_is_refused_when_set(start: datetime) -> None:
+    with pytest.raises(ValueError, match="outside the emulator clock's range"):
+        ControlledClock(start, frozen=True)
+    with pytest.raises(ValueError, match="outside the emulator clock's range"):
+        Config.from_env({"IVS_EMULATOR_CLOCK_START": start.isoformat()})
 
 
 def test_a_clock_passed_in_by_code_cannot_be_moved() -> None:
@@ -495,6 +531,15 @@ def test_the_journal_keeps_the_last_n_requests_and_can_be_cleared(clock: Any) ->
     assert refused(client, "GET", "requests?limit=x")[0] == 400
     client.delete("/_emulator/requests")
     assert client.get("/_emulator/requests").get_json()["requests"] == []
+
+
+@pytest.mark.parametrize("limit", ["%C2%B2", "-1", "1e3", "%20", "9" * 30])
+def test_a_journal_limit_that_is_not_ascii_digits_is_refused(
+    client: FlaskClient, limit: str
+) -> None:
+    response = client.get(f"/_emulator/requests?limit={limit}")
+    assert response.status_code == 400
+    assert "whole number" in response.get_json()["message"]
 
 
 def test_the_journal_holds_no_token_or_credentials(emulator: str, ivs: Any) -> None:
@@ -667,6 +712,109 @@ def test_an_import_with_a_bad_date_names_the_field(client: FlaskClient) -> None:
     code, message = refused(client, "POST", "import", exported)
     assert code == 400
     assert ".created_at: expected an ISO 8601 date-time with a zone" in message
+
+
+def _first_stage(document: dict[str, Any]) -> dict[str, Any]:
+    stages = document["regions"][0]["stages"]
+    return next(s for s in stages.values() if s["active_session_id"])
+
+
+def _endpoint_missing(document: dict[str, Any]) -> None:
+    del _first_stage(document)["endpoints"]["events"]
+
+
+def _active_session_unknown(document: dict[str, Any]) -> None:
+    _first_stage(document)["active_session_id"] = "st-0000000000000"
+
+
+def _year_one(document: dict[str, Any]) -> None:
+    _first_stage(document)["created_at"] = "0001-01-01T00:00:00Z"
+
+
+def _listed_under_another_arn(document: dict[str, Any]) -> None:
+    stages = document["regions"][0]["stages"]
+    arn = next(iter(stages))
+    stages[arn + "x"] = stages.pop(arn)
+
+
+def _token_of_another_account(document: dict[str, Any]) -> None:
+    token = next(iter(document["regions"][0]["tokens"].values()))
+    token["stage_arn"] = token["stage_arn"].replace("123456789012", "999999999999")
+
+
+def _connected_in_an_ended_session(document: dict[str, Any]) -> None:
+    stage = _first_stage(document)
+    session = stage["sessions"][stage["active_session_id"]]
+    session["end_time"] = session["start_time"]
+    stage["active_session_id"] = None
+
+
+def _sequence_too_high(document: dict[str, Any]) -> None:
+    _first_stage(document)["sequence"] = 2**63
+
+
+def _name_the_service_refuses(document: dict[str, Any]) -> None:
+    _first_stage(document)["name"] = "not a valid name!"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "words"),
+    [
+        (_endpoint_missing, "exactly the endpoints"),
+        (_active_session_unknown, "none of the stage's sessions"),
+        (_year_one, "outside the times the service records"),
+        (_listed_under_another_arn, "is listed under another arn than its own"),
+        (_token_of_another_account, "not a stage ARN of account 123456789012"),
+        (_connected_in_an_ended_session, "CONNECTED in a session that is not the active one"),
+        (_sequence_too_high, "a sequence runs from 1 to"),
+        (_name_the_service_refuses, "could not be answered as the service answers it"),
+    ],
+)
+def test_an_inconsistent_import_is_refused_and_changes_nothing(
+    client: FlaskClient, mutate: Callable[[dict[str, Any]], None], words: str
+) -> None:
+    _lively_state(client)
+    before = client.get("/_emulator/export").get_json()
+    document = json.loads(json.dumps(before))
+    mutate(document)
+    code, message = refused(client, "POST", "import", document)
+    assert (code, "unchanged" in message) == (400, True)
+    assert words in message
+    assert client.get("/_emulator/export").get_json() == before
+
+
+def test_an_imported_state_serves_the_operations_that_once_failed_on_it(
+    client: FlaskClient,
+) -> None:
+    _lively_state(client)
+    exported = client.get("/_emulator/export").get_json()
+    assert client.post("/_emulator/import", json=exported).status_code == 200
+    arn = _first_stage(exported)["arn"]
+    for operation, body in [
+        ("GetStage", {"arn": arn}),
+        ("CreateParticipantToken", {"stageArn": arn}),
+        ("DeleteStage", {"arn": arn}),
+    ]:
+        assert client.post(f"/{operation}", json=body).status_code == 200, operation
+
+
+def test_an_import_denser_than_an_export_is_refused_before_it_is_read(
+    client: FlaskClient,
+) -> None:
+    body = b'{"regions":[' + b"{}," * 200_000 + b"{}]}"
+    response = client.post("/_emulator/import", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "refused before it is read" in response.get_json()["message"]
+
+
+def test_an_import_over_its_own_limit_is_413(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("emulator.controls.views.snapshot.IMPORT_MAX_BYTES", 1000)
+    response = client.post(
+        "/_emulator/import", data=b" " * 2000 + b"{}", content_type="application/json"
+    )
+    assert response.status_code == 413
 
 
 def test_an_import_body_that_is_not_json_is_refused(client: FlaskClient) -> None:

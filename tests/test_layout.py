@@ -20,6 +20,7 @@ LAYERS: dict[str, int] = {
     "emulator.controls": 2,
     "emulator.service": 3,
     "emulator.controls.snapshot": 4,
+    "emulator.controls.import_check": 4,
     "emulator.controls.views": 4,
     "emulator.events": 4,
     "emulator.dataplane": 4,

@@ -139,3 +139,12 @@ def test_an_unknown_log_format_is_refused() -> None:
     with pytest.raises(ValueError, match="text, json"):
         parse_log_format("xml")
     assert Config.from_env({"IVS_EMULATOR_LOG_FORMAT": "JSON"}).log_format == "json"
+
+
+def test_control_characters_in_a_path_are_escaped_in_the_text_line(
+    captured: io.StringIO, client: Any
+) -> None:
+    client.get("/%0D%1B[31mred")
+    line = captured.getvalue()
+    assert "\r" not in line and "\x1b" not in line
+    assert "\\r\\x1b[31mred" in line or "\\r\\u001b[31mred" in line  # text, or JSON's escape

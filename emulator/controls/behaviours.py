@@ -113,13 +113,14 @@ class Behaviours:
         pending_verification: list[str] | None = None,
         quotas: dict[str, int | None] | None = None,
     ) -> None:
+        """All or nothing: a bad member (an unknown quota name) raises before any change."""
+        unknown = set(quotas or ()) - set(QUOTA_BY_NAME)
+        if unknown:
+            raise ValueError(f"unknown quota names: {sorted(unknown)}")
         with self._lock:
             if denied is not None:
                 self.denied = set(denied)
             if pending_verification is not None:
                 self.pending_verification = set(pending_verification)
             if quotas is not None:
-                unknown = set(quotas) - set(QUOTA_BY_NAME)
-                if unknown:
-                    raise ValueError(f"unknown quota names: {sorted(unknown)}")
                 self.quotas.update(quotas)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from ..contract.timestamps import format_instant
+from ..contract.timestamps import EARLIEST, LATEST, check_instant, format_instant
 
 
 class Clock(Protocol):
@@ -70,6 +70,8 @@ class ControlledClock:
 
         Released, the clock runs on from the instant it read (or from `now`).
         """
+        if now is not None:
+            check_instant(now.astimezone(UTC))
         with self._lock:
             wall = self._wall()
             if now is not None:
@@ -91,11 +93,22 @@ class ControlledClock:
         self.set(now=start, frozen=frozen)
 
     def advance(self, seconds: float) -> None:
-        """Move the clock on by `seconds` (frozen or running)."""
-        if not math.isfinite(seconds):
+        """Move the clock on by `seconds` (frozen or running); ValueError, the clock unmoved,
+        when that would leave its range (EARLIEST to LATEST)."""
+        if isinstance(seconds, float) and not math.isfinite(seconds):
             raise ValueError("seconds must be a finite number")
-        step = timedelta(seconds=seconds)
         with self._lock:
+            current = self._exact_locked()
+            if not (
+                (EARLIEST - current).total_seconds()
+                <= seconds
+                < (LATEST - current).total_seconds()
+            ):
+                raise ValueError(
+                    f"advancing by {seconds} seconds would take the clock outside its range: "
+                    "from 1970-01-01T00:00:00Z to before 9999-01-01T00:00:00Z"
+                )
+            step = timedelta(seconds=seconds)
             if self._frozen_at is not None:
                 self._frozen_at += step
             else:

@@ -8,6 +8,7 @@ body, token, key, signature or header: only what is below (choice C35 in contrac
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -49,13 +50,22 @@ class RequestRecord:
         }
 
     def line(self) -> str:
-        """The human-readable log line."""
+        """The human-readable log line; control characters in it are escaped (`\\x1b`), so
+        that a path or a header cannot break the line or drive the terminal that shows it."""
         error = f" error={self.error}" if self.error else ""
-        return (
+        return _escaped(
             f"{self.method} {self.path} {self.operation} account={self.account} "
             f"region={self.region} status={self.status}{error} {self.latency_ms:.1f}ms "
             f"request={self.request_id}"
         )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\\\u2028\u2029\ud800-\udfff]")
+
+
+def _escaped(text: str) -> str:
+    """`text` with control characters (and the backslash that escapes them) as escapes."""
+    return _CONTROL.sub(lambda found: found[0].encode("unicode_escape").decode("ascii"), text)
 
 
 class Journal:

@@ -36,6 +36,7 @@ from ..contract.timestamps import format_instant
 from ..service.context import Backend
 from ..service.participant_tokens import token_claims
 from ..state.store import IssuedToken, RegionState, Store
+from .import_check import MAX_SEQUENCE, InconsistentState, check_states
 
 FORMAT = "ivs-realtime-emulator/state"
 VERSION = 1
@@ -165,6 +166,11 @@ def import_state(backend: Backend, document: Any) -> int:
             )
         seen.add(key)
         states.append(state)
+        regions[index] = None  # read: its JSON need not stay in memory beside its records
+    try:
+        check_states(backend, states)
+    except InconsistentState as error:
+        raise ImportRefused(str(error)) from None
     backend.store.replace(states)
     return len(states)
 
@@ -174,8 +180,14 @@ def _region(item: Any, path: str) -> RegionState:
         raise ImportRefused(f"{path}: expected an object")
     fields = dict(item)
     upcoming = fields.pop(NEXT_SEQUENCE, 1)
-    if isinstance(upcoming, bool) or not isinstance(upcoming, int) or upcoming < 1:
-        raise ImportRefused(f"{path}.{NEXT_SEQUENCE}: expected a whole number, at least 1")
+    if (
+        isinstance(upcoming, bool)
+        or not isinstance(upcoming, int)
+        or not 1 <= upcoming <= MAX_SEQUENCE
+    ):
+        raise ImportRefused(
+            f"{path}.{NEXT_SEQUENCE}: expected a whole number from 1 to {MAX_SEQUENCE}"
+        )
     state = decode(RegionState, fields, path)
     assert isinstance(state, RegionState)
     state.continue_sequence(max(upcoming, _highest_sequence(state) + 1))

@@ -10,11 +10,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from ..config import Config
-from ..contract.errors import (
-    RequestEntityTooLargeException,
-    ServiceError,
-    UnknownOperationException,
-)
+from ..contract.errors import ServiceError
 from ..contract.model import Contract
 from ..controls.behaviours import Behaviours
 from ..controls.clock import Clock, ControlledClock
@@ -31,6 +27,7 @@ from ..state.store import Store
 from ..tokens import TokenSigner
 from .cors import Preflight
 from .credentials import accounts_of, credential_table
+from .failures import ControlRoutes, api_error, is_control_path
 from .guard import WebGuard
 from .protocol import ApiHandler, error_response
 from .signatures import SignatureVerifier, service_regions
@@ -185,7 +182,11 @@ def create_app(
             return error_response(refusal, contract, ids.request_id())
         return refusal
 
+    control_routes = ControlRoutes(app.url_map)
+
     def api(path: str = "") -> Response:
+        if is_control_path(request.path):  # a control route, but not with this method
+            return control_routes.miss(request.method, request.path)
         return preflight.answer(request) or handler(request)
 
     app.add_url_rule("/", "api_root", api, methods=API_METHODS)
@@ -193,14 +194,11 @@ def create_app(
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        # Errors Werkzeug raises before our handler runs (e.g. a body over the limit).
-        error: ServiceError
-        if exc.code == 413:
-            error = RequestEntityTooLargeException(
-                f"The request body is larger than {config.max_body_bytes} bytes"
-            )
-        else:
-            error = UnknownOperationException(f"{exc.name}: {request.method} {request.path}")
+        # Errors no view answered: Werkzeug's (e.g. a body over the limit) and unexpected
+        # exceptions (a 500 here; Flask has logged the traceback). See failures.py.
+        if is_control_path(request.path):
+            return control_routes.http_error(exc, request.method, request.path)
+        error = api_error(exc, request.method, request.path, config.max_body_bytes)
         return error_response(error, contract, ids.request_id())
 
     logging.getLogger("emulator").setLevel(config.log_level.upper())

@@ -57,8 +57,11 @@ COMMON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
+# Bounded parts, and no '=' in the key: a garbled header (`Credential=` 2,000 times) must not
+# make the search backtrack for seconds.
 CREDENTIAL_RE = re.compile(
-    r"Credential=(?P<key>[^/\s,]+)/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)/(?P<service>[^/\s,]+)/aws4_request"
+    r"Credential=(?P<key>[^/\s,=]{1,128})/(?P<date>\d{8})/(?P<region>[a-z0-9-]{1,64})"
+    r"/(?P<service>[^/\s,]{1,64})/aws4_request"
 )
 
 
@@ -81,7 +84,7 @@ def identify_caller(authorization: str | None, config: Config) -> Caller:
     key = match["key"]
     if key in config.access_keys:
         account = config.access_keys[key]
-    elif key.isdigit() and len(key) == 12:
+    elif key.isascii() and key.isdigit() and len(key) == 12:
         account = key
     else:
         account = config.default_account

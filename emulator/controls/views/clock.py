@@ -50,12 +50,15 @@ def clock_blueprint(backend: Backend) -> Blueprint:
         if (
             isinstance(seconds, bool)
             or not isinstance(seconds, int | float)
-            or not math.isfinite(seconds)
+            or (isinstance(seconds, float) and not math.isfinite(seconds))
             or seconds < 0
         ):
             raise Refused("'seconds' must be a number of seconds, 0 or more")
         clock = _controlled(backend)
-        clock.advance(seconds)
+        try:
+            clock.advance(seconds)
+        except ValueError as error:
+            raise Refused(str(error)) from None
         return json_response(clock.status())
 
     @bp.get("/seed")

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...contract.timestamps import format_instant
+from .json_body import ControlBodyRefused, check_sparse, parse_control_json
 
 PREFIX = "/_emulator"
 
@@ -44,16 +45,20 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(text, status=status, content_type="application/json", headers=headers)
 
 
-def read_json(any_json: bool = False) -> Any:
-    """The request's JSON body: an object unless `any_json`; Refused when it is not JSON."""
+def read_json(any_json: bool = False, sparse: tuple[int, int] | None = None) -> Any:
+    """The request's JSON body: an object unless `any_json`; Refused when it is not JSON as
+    json_body.py reads it (or, with `sparse`, when it is denser than json_body.check_sparse
+    lets through)."""
     try:
         raw = request.get_data(cache=False)
     except RequestEntityTooLarge:
         raise Refused(f"the body is larger than {request.max_content_length} bytes", 413) from None
     try:
-        body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-    except (UnicodeDecodeError, ValueError) as error:
-        raise Refused(f"the body is not valid JSON: {error}") from None
+        if sparse is not None:
+            check_sparse(raw, *sparse)
+        body = parse_control_json(raw)
+    except ControlBodyRefused as error:
+        raise Refused(str(error)) from None
     if not any_json and not isinstance(body, dict):
         raise Refused("the body must be a JSON object")
     return body

@@ -15,8 +15,8 @@ def journal_blueprint(journal: Journal) -> Blueprint:
     def requests() -> Response:
         operation = request.args.get("operation") or None
         limit = request.args.get("limit")
-        if limit is not None and not limit.isdigit():
-            raise Refused("'limit' must be a whole number")
+        if limit is not None and not (limit.isascii() and limit.isdigit() and len(limit) <= 18):
+            raise Refused("'limit' must be a whole number (0 to 18 digits)")
         views = journal.views(operation, int(limit) if limit is not None else None)
         return json_response({"size": journal.size, "requests": views})
 

@@ -24,6 +24,7 @@ from ...service import ingest_actions, stage_actions
 from ...service.context import Backend
 from ...service.stage_actions import ClientDenied, DenialKind
 from .common import PREFIX, json_response
+from .json_body import ControlBodyRefused, parse_control_json
 
 STATUS = {
     DenialKind.INVALID: 400,
@@ -62,8 +63,12 @@ def stage_client_blueprint(backend: Backend) -> Blueprint:
 
 def _endpoint(action: Callable[[Body], dict[str, Any]]) -> Callable[[], Response]:
     def serve() -> Response:
-        body = request.get_json(silent=True)
         try:
+            try:
+                raw = request.get_data(cache=False)
+                body = parse_control_json(raw) if request.is_json else None
+            except ControlBodyRefused as refused:
+                raise ClientDenied(DenialKind.INVALID, "bad_request", str(refused)) from None
             if not isinstance(body, dict):
                 raise ClientDenied(
                     DenialKind.INVALID, "bad_request", "the body must be a JSON object"
