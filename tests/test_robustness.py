@@ -1,11 +1,12 @@
 """No crash, anywhere, on any input (issue 14): every endpoint answers bad input with a clear
 4xx in its own shape, an unexpected error is a 500 (never a 404), and HTTP errors keep their
-status (choice C47 in contract/README.md). The fuzzer (tests/test_fuzz.py) sends thousands of
+status (choice C48 in contract/README.md). The fuzzer (tests/test_fuzz.py) sends thousands of
 such inputs; these tests pin the ones that once crashed.
 """
 
 from __future__ import annotations
 
+import http.client
 import re
 from pathlib import Path
 from typing import Any
@@ -153,8 +154,6 @@ def test_a_64_mib_import_of_small_values_is_refused_before_it_is_parsed() -> Non
     server = Emulator(seed=1)
     try:
         body = b'{"regions":[' + b"{}," * (64 * 1024 * 1024 // 3 - 10) + b"{}]}"
-        import http.client
-
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         connection.request("POST", "/_emulator/import", body, {"Content-Type": "application/json"})
         response = connection.getresponse()
