@@ -753,6 +753,11 @@ def _sequence_too_high(document: dict[str, Any]) -> None:
     _first_stage(document)["sequence"] = 2**63
 
 
+def _public_key_der_of_another_key(document: dict[str, Any]) -> None:
+    key = next(iter(document["regions"][0]["public_keys"].values()))
+    key["spki_der"] = "AAAA"
+
+
 def _name_the_service_refuses(document: dict[str, Any]) -> None:
     _first_stage(document)["name"] = "not a valid name!"
 
@@ -768,6 +773,7 @@ def _name_the_service_refuses(document: dict[str, Any]) -> None:
         (_connected_in_an_ended_session, "CONNECTED in a session that is not the active one"),
         (_sequence_too_high, "a sequence runs from 1 to"),
         (_name_the_service_refuses, "could not be answered as the service answers it"),
+        (_public_key_der_of_another_key, "are not those of public_key_material"),
     ],
 )
 def test_an_inconsistent_import_is_refused_and_changes_nothing(

@@ -12,6 +12,7 @@ cannot say, and raises InconsistentState naming the first record that breaks it:
   open one; a session's end not before its start; participants CONNECTED only in the active
   session, their states, events and subscriptions as the service writes them;
 - a token's stage ARN, capabilities, duration and expiry as CreateParticipantToken makes them;
+  a public key's DER and fingerprint those of its PEM, a P-384 key as ImportPublicKey keeps;
   states and enumerations of compositions, ingest configurations and replications;
 
 and last, a dry run: the state is put in a store of its own and read back through the
@@ -34,6 +35,7 @@ from ..contract.timestamps import EARLIEST, LATEST
 from ..contract.validation import Validator
 from ..service.context import Backend
 from ..service.dispatch import Service
+from ..service.public_keys import fingerprint, read_public_key, spki_der
 from ..state.store import RegionState, Store
 
 ENDPOINTS = {"events", "whip", "rtmp", "rtmps"}
@@ -146,6 +148,14 @@ def _check_region(state: RegionState, where: str, event_names: set[str]) -> None
             raise _fail(path, f"capabilities must be among {sorted(CAPABILITIES)}")
         if not 1 <= token.duration <= MAX_TOKEN_MINUTES or token.expires_at < token.issued_at:
             raise _fail(path, "duration and expiry are not as CreateParticipantToken makes them")
+    for arn, key in state.public_keys.items():
+        path = f"{where}.public_keys[{arn!r}]"
+        try:
+            der = spki_der(read_public_key(key.public_key_material))
+        except ServiceError as error:
+            raise _fail(f"{path}.public_key_material", error.message) from None
+        if key.spki_der != der or key.fingerprint != fingerprint(der):
+            raise _fail(path, "spki_der and fingerprint are not those of public_key_material")
     for arn, composition in state.compositions.items():
         path = f"{where}.compositions[{arn!r}]"
         _arn(state, composition.stage_arn, "stage", f"{path}.stage_arn")
