@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .model import Model
+from .tokens import self_signed
 from .transport import Case
 from .values import NUMBERS, WEIRD_STRINGS, Pool, Values, encode, odd_body
 
@@ -224,6 +225,8 @@ class ControlCases:
     def _token(self) -> Any:
         rng = self.rng
         roll = rng.random()
+        if roll < 0.15:
+            return self_signed(rng, self.pool)
         if self.pool.tokens and roll < 0.75:
             token = rng.choice(self.pool.tokens)
             if rng.random() < 0.15:

@@ -1,14 +1,31 @@
-"""Public keys for ImportPublicKey: two EC P-384 keys (the kind the service takes), then a P-256,
-an RSA and an Ed25519 key (kinds it refuses), and broken PEM text. Fixed, so runs repeat."""
+"""Keys: the fuzzer's own signing key (fuzz/tokens.py signs self-signed tokens with it), and
+public keys for ImportPublicKey: two EC P-384 keys (the kind the service takes; the first is the
+signing key's), then a P-256, an RSA and an Ed25519 key (kinds it refuses), and broken PEM
+text. All fixed, so runs repeat; the signing key is derived from a constant, not stored."""
+
+from __future__ import annotations
+
+import hashlib
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+SIGNING_KEY = ec.derive_private_key(
+    int.from_bytes(hashlib.sha384(b"ivs-realtime-emulator fuzz signing key").digest()) >> 8,
+    ec.SECP384R1(),
+)
+
+
+def signing_public_key_pem() -> str:
+    return (
+        SIGNING_KEY.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
 
 PUBLIC_KEYS = (
-    (
-        "-----BEGIN PUBLIC KEY-----\n"
-        "MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEYyRNuguZfJI/CUcLUMYmFFoSV0mN5R/2\n"
-        "N1gPSfqpclETY5T7G7/rG+UI+m6SGdDv4yD7NfcmfcqFAn49w0Q/C6an27PTQ70B\n"
-        "mWl7/iLHgi262BHAlYjJFHs49/5fDQhY\n"
-        "-----END PUBLIC KEY-----\n"
-    ),
+    signing_public_key_pem(),
     (
         "-----BEGIN PUBLIC KEY-----\n"
         "MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEmadcTyaaqqbo0e7xJ2o1qvVf2A2afGiT\n"

@@ -206,7 +206,7 @@ class Values:
         if shape_name == "PublicKeyMaterial":
             from .keys import PUBLIC_KEYS
 
-            return rng.choice(PUBLIC_KEYS)
+            return PUBLIC_KEYS[0] if rng.random() < 0.5 else rng.choice(PUBLIC_KEYS)
         low, high = int(shape.get("min", 0)), int(shape.get("max", 24))
         pattern = shape.get("pattern")
         if pattern:

@@ -6,6 +6,7 @@ such inputs; these tests pin the ones that once crashed.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import re
 from pathlib import Path
@@ -178,3 +179,16 @@ def peak_kib(pid: int) -> int:
             found = re.search(r"^VmHWM:\s+(\d+)", status, re.MULTILINE)
             peaks.append(int(found.group(1)) if found else 0)
     return max(peaks)
+
+
+def test_a_refused_token_whose_claims_are_not_unicode_is_still_answered(
+    client: FlaskClient,
+) -> None:
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    claims = b'{"resource": "arn:aws:ivs:us-east-1:123456789012:stage/abc", "user_id": "\\ud800"}'
+    token = b64(b'{"alg": "ES384", "kid": "k"}') + "." + b64(claims) + "." + b64(b"x" * 96)
+    response = client.post("/_emulator/token-check", json={"token": token})
+    assert response.status_code == 200
+    assert response.get_json()["claims"]["user_id"] == "\ud800"

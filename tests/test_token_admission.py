@@ -561,6 +561,21 @@ def test_claims_of_the_wrong_type_or_size_are_invalid(
     refusal(emulator.admit(self_signed(claims, user_key, key_arn)), Problem.INVALID_CLAIMS)
 
 
+@pytest.mark.parametrize(
+    "changes", [{"attributes": {"seat": "\ud800"}}, {"user_id": "a\udfff"}, {"jti": "\ud800"}]
+)
+def test_a_lone_surrogate_in_the_claims_is_invalid_not_a_crash(
+    emulator: Emulator,
+    stage: dict[str, Any],
+    user_key: ec.EllipticCurvePrivateKey,
+    key_arn: str,
+    changes: dict[str, Any],
+) -> None:
+    claims = self_claims(stage, **changes)
+    reason = refusal(emulator.admit(self_signed(claims, user_key, key_arn)), Problem.INVALID_CLAIMS)
+    assert "lone surrogate" in reason
+
+
 def test_exp_not_after_iat_is_invalid(
     emulator: Emulator, stage: dict[str, Any], user_key: ec.EllipticCurvePrivateKey, key_arn: str
 ) -> None:

@@ -259,6 +259,8 @@ def _claims_refusal(context: Context, claims: Mapping[str, Any]) -> Refusal | No
 
 def _claims_problem(context: Context, claims: Mapping[str, Any]) -> str | None:
     """What is wrong with the claims' types and values, or None."""
+    if not _unicode(claims):
+        return "the claims hold a string that is not valid Unicode (a lone surrogate)"
     if not _is_number(claims["iat"]):
         return "the 'iat' claim is not a number of seconds since the epoch"
     if claims["exp"] <= claims["iat"]:
@@ -307,6 +309,24 @@ def _user_problem(context: Context, claims: Mapping[str, Any]) -> str | None:
 def _is_number(value: Any) -> bool:
     """A finite JSON number (JSON parsers in Python also read NaN and Infinity)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _unicode(value: Any) -> bool:
+    """Whether every string in `value` (keys too) can be written as UTF-8; walked without
+    recursion, as a JSON value may nest deeply."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            pending += item
+        elif isinstance(item, str) and not item.isascii():
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
 
 
 def _id_chars(value: str) -> bool:

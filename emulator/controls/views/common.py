@@ -42,6 +42,9 @@ def refusal(error: Refused) -> Response:
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     text = json.dumps(body, default=_timestamp, ensure_ascii=False) + "\n"  # a newline for curl
+    if not text.isascii() and not _encodable(text):
+        # A lone surrogate (e.g. in a refused token's claims) cannot be UTF-8: escape it.
+        text = json.dumps(body, default=_timestamp) + "\n"
     return Response(text, status=status, content_type="application/json", headers=headers)
 
 
@@ -62,6 +65,14 @@ def read_json(any_json: bool = False, sparse: tuple[int, int] | None = None) -> 
     if not any_json and not isinstance(body, dict):
         raise Refused("the body must be a JSON object")
     return body
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _timestamp(value: Any) -> str:
