@@ -758,6 +758,10 @@ def _public_key_der_of_another_key(document: dict[str, Any]) -> None:
     key["spki_der"] = "AAAA"
 
 
+def _token_duration_too_long(document: dict[str, Any]) -> None:
+    next(iter(document["regions"][0]["tokens"].values()))["duration"] = 2**63
+
+
 def _name_the_service_refuses(document: dict[str, Any]) -> None:
     _first_stage(document)["name"] = "not a valid name!"
 
@@ -774,6 +778,7 @@ def _name_the_service_refuses(document: dict[str, Any]) -> None:
         (_sequence_too_high, "a sequence runs from 1 to"),
         (_name_the_service_refuses, "could not be answered as the service answers it"),
         (_public_key_der_of_another_key, "are not those of public_key_material"),
+        (_token_duration_too_long, "duration and expiry are not as CreateParticipantToken"),
     ],
 )
 def test_an_inconsistent_import_is_refused_and_changes_nothing(

@@ -147,9 +147,8 @@ def _check_region(state: RegionState, where: str, event_names: set[str]) -> None
         _arn(state, token.stage_arn, "stage", f"{path}.stage_arn")
         if not set(token.capabilities) <= CAPABILITIES:
             raise _fail(path, f"capabilities must be among {sorted(CAPABILITIES)}")
-        lifetime = timedelta(minutes=token.duration)
         if not 1 <= token.duration <= MAX_TOKEN_MINUTES or (
-            token.expires_at - token.issued_at != lifetime
+            token.expires_at - token.issued_at != timedelta(minutes=token.duration)
         ):
             raise _fail(path, "duration and expiry are not as CreateParticipantToken makes them")
     for arn, key in state.public_keys.items():
