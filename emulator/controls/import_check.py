@@ -63,8 +63,15 @@ def check_states(backend: Backend, states: list[RegionState]) -> None:
     event_names = set(backend.contract.shape("EventName").get("enum", ()))
     for index, state in enumerate(states):
         where = f"regions[{index}]"
-        _check_dates(state, where)
-        _check_region(state, where, event_names)
+        try:
+            _check_dates(state, where)
+            _check_region(state, where, event_names)
+        except InconsistentState:
+            raise
+        except Exception as error:  # a value no check foresaw (a number too large...)
+            raise InconsistentState(
+                f"{where}: cannot be checked ({type(error).__name__}: {error})"
+            ) from None
     _dry_run(backend, states)
 
 
