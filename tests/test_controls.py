@@ -919,3 +919,12 @@ def test_readme_examples_run_as_written(emulator: str) -> None:
         exec(preamble.replace("http://127.0.0.1:4599", emulator), names)
         names["control"]("POST", "reset")
         exec(example, names)
+
+
+def test_the_checks_of_an_import_reach_no_observer(app: Flask, client: FlaskClient) -> None:
+    _lively_state(client)
+    exported = client.get("/_emulator/export").get_json()
+    seen: list[Any] = []
+    emulator_of(app).backend.observers.append(seen.append)
+    assert client.post("/_emulator/import", json=exported).status_code == 200
+    assert seen == []

@@ -1,5 +1,5 @@
 """Checking an imported state before it replaces anything: every record as the service could
-have made it, every reference resolvable (choices C37 and C48 in contract/README.md).
+have made it, every reference resolvable (choices C37 and C54 in contract/README.md).
 
 snapshot.py reads a document against the store's types; this module then checks what types
 cannot say, and raises InconsistentState naming the first record that breaks it:
@@ -239,7 +239,8 @@ def _dry_run(backend: Backend, states: list[RegionState]) -> None:
     """Read every record back through the service, in a store of its own."""
     store = Store()
     store.replace(states)
-    service = Service(dataclasses.replace(backend, store=store))
+    # No observers: the dry run's reads are not the emulator's and must reach no one.
+    service = Service(dataclasses.replace(backend, store=store, observers=[]))
     validator = Validator(backend.contract)
     for state in states:
         reader = _Reader(service, validator, state)
