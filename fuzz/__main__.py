@@ -22,8 +22,15 @@ def main(argv: list[str] | None = None) -> int:
         help="a running emulator (its state is reset and overwritten); "
         "without it, one is started with the console script and stopped after",
     )
+    parser.add_argument(
+        "--server-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="a flag for the emulator it starts, e.g. --server-arg=--verify-signatures",
+    )
     args = parser.parse_args(argv)
-    emulator = None if args.url else Emulator(args.seed)
+    emulator = None if args.url else Emulator(args.seed, args.server_arg)
     url = args.url or (emulator.url if emulator else "")
     try:
         report = run(url, args.seed, args.count)
