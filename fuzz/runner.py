@@ -128,6 +128,7 @@ class Run:
         self.injected_messages: set[str] = set()
         self.baseline: dict[str, Any] = {}
         self.boost = 0
+        self.drawn = 0
         """Cases left that are drawn as valid calls, after an import was accepted."""
         self.makers = {
             "api-valid": self.api.valid,
@@ -166,7 +167,13 @@ class Run:
         return report
 
     def draw(self) -> Case:
-        """The next case: of a kind drawn by MIX (valid calls for a while after an import)."""
+        """The next case: of a kind drawn by MIX (valid calls for a while after an import).
+
+        Each case draws from the generator seeded anew with the run's seed and the case's
+        number, so case N of a seed is the same case whatever the answers before it were
+        (only the names it takes from the pool of learnt names may differ)."""
+        self.rng.seed(f"fuzz seed {self.report.seed} case {self.drawn}")
+        self.drawn += 1
         kind = self.rng.choices(list(MIX), list(MIX.values()))[0]
         if self.boost:
             self.boost -= 1
