@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -217,3 +218,22 @@ def test_bad_requests_leave_the_state_as_it_was(client: FlaskClient) -> None:
         assert post(client, "/CreateStage", raw=raw).status_code == 400
         assert post(client, "/GetStage", raw=raw).status_code == 400
     assert post(client, "/GetStage", {"arn": arn}).get_json() == before
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "AWS4-HMAC-SHA256 " + "Credential=" * 2000,
+        "AWS4-HMAC-SHA256 Credential=" + "a/" * 5000 + "aws4_request",
+        "Credential=" + "x-" * 40_000,
+    ],
+)
+def test_a_garbled_credential_scope_is_read_at_once(header: str) -> None:
+    started = time.perf_counter()
+    caller = identify_caller(header, Config())
+    assert (caller.account, time.perf_counter() - started < 0.5) == ("123456789012", True)
+
+
+def test_twelve_digits_of_another_script_are_not_an_account() -> None:
+    caller = identify_caller(SIGV4.format(key="\u0661" * 12, region="us-east-1"), Config())
+    assert caller.account == "123456789012"
