@@ -64,6 +64,28 @@ ODD_PATHS = (
     "/_emulator//faults",
     "*",
 )
+ODD_HOSTS = (
+    b"evil.example",
+    b"localhost",
+    b"127.0.0.1",
+    b"[::1]",
+    b"",
+    b"127.0.0.1:99999",
+    b"localhost.evil.example",
+    b"h" * 5000,
+    b"\xff\xfe",
+    b"127.0.0.1:4599, evil.example",
+)
+ODD_ORIGINS = (
+    b"https://evil.example",
+    b"null",
+    b"http://localhost",
+    b"http://127.0.0.1",
+    b"",
+    b"http://[::1]:4599",
+    b"o" * 3000,
+    b"\xc3\x28",
+)
 CONTENT_TYPES = (
     b"application/json",
     b"application/x-amz-json-1.1",
@@ -222,6 +244,12 @@ class ApiCases:
             headers.append(("Content-Encoding", rng.choice([b"gzip", b"br", b"identity", b"x"])))
         if rng.random() < 0.1:
             headers.append(("Expect", b"100-continue"))
+        if rng.random() < 0.15:
+            headers.append(("Host", rng.choice(ODD_HOSTS)))
+        if rng.random() < 0.15:
+            headers.append(("Origin", rng.choice(ODD_ORIGINS)))
+        if rng.random() < 0.2:  # the controls too, with the API's odd headers
+            path = rng.choice(["/_emulator/reset", "/_emulator/faults", "/_emulator/export"])
         return Case("http-odd", operation.name, method, path, headers, encode(body, rng))
 
     def odd_auth(self) -> Case:

@@ -52,6 +52,9 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", "/_emulator/"),
     ("GET", "/_emulator"),
     ("GET", "/_emulator/dashboard/compositions"),
+    ("GET", "/_emulator/events"),
+    ("DELETE", "/_emulator/events"),
+    ("GET", "/_emulator/events/deliveries"),
 )
 ROUTE_PATTERNS = tuple(
     re.compile(re.sub(r"<[^>]+>", "[^/]+", re.escape(path).replace(r"\<", "<").replace(r"\>", ">")))
@@ -286,6 +289,8 @@ class ControlCases:
                 "/_emulator/",
                 "/_emulator",
                 "/_emulator/dashboard/compositions",
+                "/_emulator/events",
+                "/_emulator/events/deliveries",
             ]
         )
         odd = [
@@ -306,13 +311,22 @@ class ControlCases:
             path += "?limit=" + rng.choice(odd)
             if rng.random() < 0.3:
                 path += "&operation=" + rng.choice(["CreateStage", "%FF", "", "%00"])
+        elif path == "/_emulator/events" and rng.random() < 0.8:
+            name = rng.choice(["limit", "since", "detailType", "eventName", "resource", "nope"])
+            value = rng.choice([*odd, *("2026-01-01T00:00:00Z", "9999-12-31T23:59:59Z")])
+            path += f"?{name}={value}"
         elif path == "/_emulator/state" and rng.random() < 0.6:
             path += "?account=" + rng.choice(["123456789012", "%FF", "%ED%A0%80", ""])
             path += "&region=" + rng.choice(["us-east-1", "%00", "%C2%B2"])
         elif rng.random() < 0.05:
             path += "?" + rng.choice(odd)
         if rng.random() < 0.05 and path != "/_emulator/export":
-            return Case("control", "reads", "DELETE", "/_emulator/requests")
+            return Case(
+                "control",
+                "reads",
+                "DELETE",
+                rng.choice(["/_emulator/requests", "/_emulator/events"]),
+            )
         return Case("control", "reads", "GET", path)
 
     def wrong_method(self) -> Case:
@@ -342,10 +356,12 @@ class ControlCases:
             )
             return self.post("import", "/_emulator/import", value, bad=0.3)
         document = copy.deepcopy(document)
-        if roll < 0.25:
-            case = self.post("import", "/_emulator/import", document, bad=0.0)
-            case.must_succeed = True
-            return case
+        if roll < 0.25:  # unchanged: must import (as JSON, as the controls require)
+            body = encode(document, rng)
+            headers = [("Content-Type", b"application/json")]
+            return Case(
+                "control", "import", "POST", "/_emulator/import", headers, body, must_succeed=True
+            )
         for _ in range(rng.choice([1, 1, 1, 2, 3])):
             mutate(document, rng, self.values)
         return self.post("import", "/_emulator/import", document, bad=0.02)

@@ -533,11 +533,12 @@ def test_the_journal_keeps_the_last_n_requests_and_can_be_cleared(clock: Any) ->
     assert client.get("/_emulator/requests").get_json()["requests"] == []
 
 
+@pytest.mark.parametrize("path", ["requests", "events"])
 @pytest.mark.parametrize("limit", ["%C2%B2", "-1", "1e3", "%20", "9" * 30])
-def test_a_journal_limit_that_is_not_ascii_digits_is_refused(
-    client: FlaskClient, limit: str
+def test_a_listing_limit_that_is_not_ascii_digits_is_refused(
+    client: FlaskClient, path: str, limit: str
 ) -> None:
-    response = client.get(f"/_emulator/requests?limit={limit}")
+    response = client.get(f"/_emulator/{path}?limit={limit}")
     assert response.status_code == 400
     assert "whole number" in response.get_json()["message"]
 

@@ -91,6 +91,13 @@ def test_the_judge_passes_what_is_right(case: Case, got: Answer) -> None:
     assert judge(case, got, injected=set()) is None
 
 
+def test_a_foreign_host_may_be_refused_in_the_control_shape_but_only_then() -> None:
+    refused = answer(403, {"message": "Host 'evil.example' is not served here"})
+    foreign = Case("http-odd", "GetStage", "POST", "/GetStage", [("Host", b"evil.example")])
+    assert judge(foreign, refused, injected=set()) is None
+    assert judge(API, refused, injected=set()) is not None
+
+
 def test_a_500_that_an_installed_fault_injected_is_not_a_failure() -> None:
     got = answer(500, {"message": "injected"}, x_amzn_errortype="InternalServerException")
     assert judge(API, got, injected={"injected"}) is None

@@ -43,8 +43,8 @@ def events_blueprint(events: EventSystem) -> Blueprint:
             since=moment,
         )
         limit = request.args.get("limit")
-        if limit is not None and not limit.isdigit():
-            raise Refused("'limit' must be a whole number")
+        if limit is not None and not (limit.isascii() and limit.isdigit() and len(limit) <= 18):
+            raise Refused("'limit' must be a whole number (0 to 18 digits)")
         listed = events.events(where)
         if limit is not None:
             listed = listed[len(listed) - int(limit):] if int(limit) else []
