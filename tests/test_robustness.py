@@ -1,6 +1,6 @@
 """No crash, anywhere, on any input (issue 14): every endpoint answers bad input with a clear
 4xx in its own shape, an unexpected error is a 500 (never a 404), and HTTP errors keep their
-status (choice C69 in contract/README.md). The fuzzer (tests/test_fuzz.py) sends thousands of
+status (choice C68 in contract/README.md). The fuzzer (tests/test_fuzz.py) sends thousands of
 such inputs; these tests pin the ones that once crashed.
 """
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
-"""The emulator clock reads from EARLIEST up to, not including, LATEST (choice C69): tokens
+"""The emulator clock reads from EARLIEST up to, not including, LATEST (choice C68): tokens
 carry their times as seconds since 1970, and the calendar's last year is left free for the
 times the service adds to the clock (a token expires at most 14 days on)."""
 

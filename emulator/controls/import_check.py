@@ -1,5 +1,5 @@
 """Checking an imported state before it replaces anything: every record as the service could
-have made it, every reference resolvable (choices C37 and C69 in contract/README.md).
+have made it, every reference resolvable (choices C37 and C68 in contract/README.md).
 
 snapshot.py reads a document against the store's types; this module then checks what types
 cannot say, and raises InconsistentState naming the first record that breaks it:

@@ -9,7 +9,7 @@ InternalServerException, 400 SerializationException; any other status is kept. U
 endpoints; there a path no control route has is 404 and a control route called with a method
 it does not take is 405 with an `Allow` header (the API's catch-all route would otherwise
 answer both as an unknown operation). An unexpected error is never answered as a 404
-(choice C69 in contract/README.md).
+(choice C68 in contract/README.md).
 """
 
 from __future__ import annotations
