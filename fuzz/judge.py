@@ -10,8 +10,8 @@
 - a 2xx API answer whose body is not a JSON object;
 - anything but a 2xx to a request that must succeed (an export imported unchanged).
 
-A request with a Host of its own (a foreign name) may be refused as `{"message"}` before
-routing, as the emulator refuses DNS-rebound names (choice C54 in contract/README.md).
+A request with a Host of its own (a foreign name) is refused before routing, as the emulator
+refuses DNS-rebound names (choice C54 in contract/README.md): in the AWS shape on API paths.
 Malformed HTTP (raw bytes, control characters in a header) may be refused by the HTTP server
 in any 4xx form, or by closing the connection; what reaches the app is judged as above.
 A 431 with no body is the HTTP server refusing headers too large before the app sees them.
@@ -55,11 +55,6 @@ def control_shaped(answer: Answer, head: bool) -> bool:
     )
 
 
-def own_host(case: Case) -> bool:
-    """Whether the case names its own Host (the transport sends the emulator's otherwise)."""
-    return any(name.lower() == "host" for name, _ in case.headers)
-
-
 def judge(case: Case, answer: Answer, injected: set[str]) -> str | None:
     """Why this answer is a failure, or None when it is acceptable."""
     if answer.problem == "timeout":
@@ -95,9 +90,7 @@ def judge(case: Case, answer: Answer, injected: set[str]) -> str | None:
             return f"control error {status} without a JSON message"
         return None
     if status >= 400:
-        if control or own_host(case):
-            # Under /_emulator/ either shape; a Host of the fuzzer's own choosing may be refused
-            # before routing, as {"message"} (choice C54 in contract/README.md).
+        if control:  # either shape under /_emulator/
             ok = aws_shaped(answer, head) or control_shaped(answer, head)
         else:
             ok = aws_shaped(answer, head)

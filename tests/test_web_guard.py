@@ -83,6 +83,7 @@ def test_a_rebound_host_name_reads_nothing(client: Any) -> None:
 def test_a_rebound_host_name_reaches_no_api(client: Any) -> None:
     answer = client.post("/ListStages", json={}, headers={"Host": "evil.example"})
     assert answer.status_code == 403
+    assert answer.headers["x-amzn-ErrorType"] == "AccessDeniedException"
 
 
 @pytest.mark.parametrize("host", ["localhost:4599", "127.0.0.1", "127.8.9.1:80", "[::1]:4599"])

@@ -5,7 +5,8 @@ request: GET, or POST with a text/plain body), and a page can make its own host 
 127.0.0.1 (DNS rebinding). So, before any other handling:
 
 - a request whose Host is not a loopback name, the configured `--host` or `--public-host`, or
-  one of `--allowed-hosts` is refused (403), so that a rebound name reaches nothing;
+  one of `--allowed-hosts` is refused (403; on API paths as AccessDeniedException), so that a
+  rebound name reaches nothing;
 - a request to /_emulator/ that carries an `Origin` other than the emulator's own (or one of
   `--allowed-origins`) is refused (403), and a control body that is not `application/json` is
   refused (415), since a page may send text/plain without a preflight;
@@ -25,7 +26,11 @@ from urllib.parse import urlsplit
 from flask import Request, Response
 
 from ..config import Config
-from ..contract.errors import MissingAuthenticationTokenException, ServiceError
+from ..contract.errors import (
+    AccessDeniedException,
+    MissingAuthenticationTokenException,
+    ServiceError,
+)
 from ..controls.views.common import PREFIX, json_response
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
@@ -62,14 +67,19 @@ class WebGuard:
     def check(self, request: Request) -> Response | ServiceError | None:
         """A refusal (a control answer, or an API error to answer in the AWS shape), or None."""
         name = hostname(request.host)
+        control = request.path == PREFIX or request.path.startswith(PREFIX + "/")
         if not (self.any_host or is_loopback(name) or name in self.hosts):
             message = (
                 f"Host {name!r} is not served here: the emulator answers loopback names and "
                 "the hosts of --allowed-hosts (IVS_EMULATOR_ALLOWED_HOSTS)"
             )
-            return json_response({"message": message}, 403)
+            return (
+                json_response({"message": message}, 403)
+                if control
+                else (AccessDeniedException(message))
+            )
         origin = request.headers.get("Origin")
-        if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
+        if control:
             return self._check_control(request, origin)
         if origin is not None and "Authorization" not in request.headers:
             if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
