@@ -91,11 +91,12 @@ def test_the_judge_passes_what_is_right(case: Case, got: Answer) -> None:
     assert judge(case, got, injected=set()) is None
 
 
-def test_a_foreign_host_may_be_refused_in_the_control_shape_but_only_then() -> None:
-    refused = answer(403, {"message": "Host 'evil.example' is not served here"})
+def test_a_foreign_host_on_an_api_path_must_be_refused_in_the_aws_shape() -> None:
     foreign = Case("http-odd", "GetStage", "POST", "/GetStage", [("Host", b"evil.example")])
-    assert judge(foreign, refused, injected=set()) is None
-    assert judge(API, refused, injected=set()) is not None
+    bare = answer(403, {"message": "Host 'evil.example' is not served here"})
+    shaped = answer(403, {"message": "m"}, x_amzn_errortype="AccessDeniedException")
+    assert judge(foreign, bare, injected=set()) is not None
+    assert judge(foreign, shaped, injected=set()) is None
 
 
 def test_a_500_that_an_installed_fault_injected_is_not_a_failure() -> None:
