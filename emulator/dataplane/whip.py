@@ -324,6 +324,7 @@ async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except Exception:
         log.exception("the data plane failed on %s %s", request.method, request.path)
         response = refusal(Denial("INTERNAL_ERROR", "the data plane failed; see its log", 500))
+    log.debug("%s %s -> %s", request.method, request.path, response.status)
     if not response.prepared:
         response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
         response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
