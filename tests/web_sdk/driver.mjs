@@ -5,7 +5,7 @@
 //   {"id", "op": "launch", "chromium", "args"}      start the browser
 //   {"id", "op": "open", "page", "url"}             a new page, loaded, window.harness ready
 //   {"id", "op": "call", "page", "fn", "args"}      await window.harness[fn](...args) in a page
-//   {"id", "op": "requests"}                        what the pages requested, what failed
+//   {"id", "op": "requests"}                        what the pages requested, what failed, what was answered >= 400
 //   {"id", "op": "closePage", "page"} / {"id", "op": "close"}
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -18,6 +18,7 @@ let browser = null;
 const pages = new Map();
 const requests = [];
 const failures = [];
+const errors = [];
 
 const log = (...parts) => process.stderr.write(parts.join(" ") + "\n");
 
@@ -35,6 +36,9 @@ const operations = {
     page.on("request", (r) => requests.push({
       page: name, method: r.method(), url: r.url(), headers: Object.keys(r.headers()),
     }));
+    page.on("response", (r) => {
+      if (r.status() >= 400) errors.push({ page: name, method: r.request().method(), url: r.url(), status: r.status() });
+    });
     page.on("requestfailed", (r) => {
       failures.push({ page: name, method: r.method(), url: r.url(), error: r.failure()?.errorText });
       log(`[${name} requestfailed]`, r.method(), r.url(), r.failure()?.errorText);
@@ -49,7 +53,7 @@ const operations = {
       (name, values) => window.harness[name](...values), fn, args ?? []);
   },
   async requests() {
-    return { requests, failures };
+    return { requests, failures, errors };
   },
   async closePage({ page }) {
     await pages.get(page)?.close();

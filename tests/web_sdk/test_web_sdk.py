@@ -24,16 +24,24 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from emulator import Config, create_app
 from emulator.http.app import emulator_of
 from emulator.testing import LiveServer, boto3_client
+from tests.stage_player import public_pem, self_signed_token
 from tests.web_sdk.browser import Driver, PageServer, missing, sdk_version
 
 if (reason := missing()) is not None:  # one line in the summary, whichever is missing
     pytest.skip(reason, allow_module_level=True)
 
 PUBLISHED, SUBSCRIBED = "published", "subscribed"
+SERVICE_ENDPOINTS = {
+    "events": "wss://global.events.live-video.net",
+    "whip": "https://global.whip.live-video.net",
+}
+"""What a token names when the app's backend keeps the service's endpoints (docs/web-apps.md)."""
+OVERRIDDEN_ID = "carolOverrid"
 
 
 @dataclass
@@ -65,6 +73,9 @@ class Run:
     kicked_record: dict[str, Any] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    overridden: dict[str, Any] = field(default_factory=dict)
+    overridden_record: dict[str, Any] = field(default_factory=dict)
     data_plane_url: str = ""
     page_url: str = ""
 
@@ -221,8 +232,36 @@ def _play(record: Run, ivs: Any, driver: Driver, url: str, folder: Path) -> None
         stageArn=stage_arn, sessionId=second, participantId=kicked_id
     )["participant"]
     bob.call("leave")
+    alice.close()
+    bob.close()
+
+    # -- a service-style token, its endpoints overridden on the page --------------------------
+    key = ec.generate_private_key(ec.SECP384R1())
+    key_arn = ivs.import_public_key(publicKeyMaterial=public_pem(key))["publicKey"]["arn"]
+    stage = ivs.get_stage(arn=stage_arn)["stage"]
+    service_style = self_signed_token(
+        key,
+        key_arn,
+        {**stage, "endpoints": SERVICE_ENDPOINTS},
+        jti=OVERRIDDEN_ID,
+        iat=int(time.time()),
+        user_id="carol",
+    )
+    carol = driver.open("carol", url)
+    carol.call("override", stage["endpoints"]["events"], stage["endpoints"]["whip"])
+    carol.call("join", service_style, True)
+    record.overridden = carol.wait_for(
+        "herself published", lambda s: published(s, OVERRIDDEN_ID) and s
+    )
+    third = ivs.list_stage_sessions(stageArn=stage_arn)["stageSessions"][0]["sessionId"]
+    record.overridden_record = ivs.get_participant(
+        stageArn=stage_arn, sessionId=third, participantId=OVERRIDDEN_ID
+    )["participant"]
+    carol.call("leave")
+
     seen = driver.request("requests")
     record.requests, record.failures = seen["requests"], seen["failures"]
+    record.errors = seen["errors"]
 
 
 def _wait_until_ended(ivs: Any, stage_arn: str, session_id: str, timeout: float = 10.0) -> None:
@@ -358,3 +397,16 @@ def test_every_request_of_the_pages_stays_on_loopback_or_is_refused_by_name(run:
     }
     refused = {f["url"] for f in run.failures if f["error"] == "net::ERR_NAME_NOT_RESOLVED"}
     assert outside <= refused
+
+
+def test_the_data_plane_answers_no_request_of_the_pages_with_an_error(run: Run) -> None:
+    assert run.errors == []
+
+
+def test_a_service_style_token_publishes_through_the_ivs_client_overrides_hook(run: Run) -> None:
+    assert published(run.overridden, OVERRIDDEN_ID)
+
+
+def test_the_overridden_participant_is_the_tokens_in_the_control_plane(run: Run) -> None:
+    record = run.overridden_record
+    assert (record["userId"], record["published"]) == ("carol", True)

@@ -87,6 +87,11 @@
       seen.joinMs = Math.round(performance.now() - started);
       return seen.joinMs;
     },
+    // The SDK's undocumented hook for other endpoints than the token's (docs/web-apps.md).
+    override(eventsUrl, whipUrl) {
+      window.IVS_CLIENT_OVERRIDES = { eventsUrl, whipUrl };
+      return true;
+    },
     // Mute or unmute the local stream of one kind ("audio" or "video").
     setMuted(kind, muted) {
       const stream = localStreams.find((s) => s.streamType === kind);
