@@ -43,7 +43,7 @@ test-media: $(STAMP)
 # The IVS Web Broadcast SDK (AWS Content: installed here at test time, outside the repository,
 # never committed) and puppeteer-core, then tests/web_sdk/ in a loopback-only namespace (root).
 WEB_SDK_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ivs-realtime-emulator/web-sdk
-WEB_SDK_PACKAGES ?= amazon-ivs-web-broadcast@1.41.0 puppeteer-core@24.43.1
+WEB_SDK_PACKAGES ?= amazon-ivs-web-broadcast@1.41.0 puppeteer-core@24.43.1 @aws-sdk/client-ivs-realtime@3.1058.0
 test-web-sdk: $(STAMP)
 	@if command -v npm >/dev/null; then \
 	  mkdir -p "$(WEB_SDK_DIR)" && \

@@ -30,6 +30,9 @@ DRIVER = HERE / "driver.mjs"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SDK_PACKAGE = "amazon-ivs-web-broadcast"
 DRIVER_PACKAGE = "puppeteer-core"
+API_PACKAGE = "@aws-sdk/client-ivs-realtime"
+"""For the example (examples/web-sdk/), which mints its tokens as a backend does."""
+EXAMPLE_DIR = HERE.parent.parent / "examples" / "web-sdk"
 
 
 def scratch_dir() -> Path:

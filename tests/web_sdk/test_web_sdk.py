@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -30,7 +33,15 @@ from emulator import Config, create_app
 from emulator.http.app import emulator_of
 from emulator.testing import LiveServer, boto3_client
 from tests.stage_player import public_pem, self_signed_token
-from tests.web_sdk.browser import Driver, PageServer, missing, sdk_version
+from tests.web_sdk.browser import (
+    CHROMIUM,
+    EXAMPLE_DIR,
+    Driver,
+    PageServer,
+    missing,
+    scratch_dir,
+    sdk_version,
+)
 
 if (reason := missing()) is not None:  # one line in the summary, whichever is missing
     pytest.skip(reason, allow_module_level=True)
@@ -410,3 +421,31 @@ def test_a_service_style_token_publishes_through_the_ivs_client_overrides_hook(r
 def test_the_overridden_participant_is_the_tokens_in_the_control_plane(run: Run) -> None:
     record = run.overridden_record
     assert (record["userId"], record["published"]) == ("carol", True)
+
+
+# -- the example a team copies (examples/web-sdk/) -----------------------------------------------
+
+
+def test_the_example_end_to_end_test_passes_against_the_emulator(
+    tmp_path: Path,
+) -> None:
+    example = tmp_path / "example"
+    shutil.copytree(EXAMPLE_DIR, example, ignore=shutil.ignore_patterns("node_modules"))
+    (example / "node_modules").symlink_to(scratch_dir() / "node_modules")
+    app = create_app(Config(data_plane=True, data_plane_port=0))
+    plane = emulator_of(app).data_plane
+    assert plane is not None
+    try:
+        with LiveServer(app) as server:
+            done = subprocess.run(
+                ["node", "e2e.mjs"],
+                cwd=example,
+                env={**os.environ, "EMULATOR_URL": server.url, "CHROMIUM": CHROMIUM},
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+    finally:
+        plane.stop()
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("ok: the host published, the viewer renders 640 px wide video")
