@@ -53,6 +53,8 @@ SERVICE_ENDPOINTS = {
 }
 """What a token names when the app's backend keeps the service's endpoints (docs/web-apps.md)."""
 OVERRIDDEN_ID = "carolOverrid"
+PARTICIPANT_DISCONNECTED_CODE = 10
+"""StageErrorCode.PARTICIPANT_DISCONNECTED in the SDK's public type declarations."""
 
 
 @dataclass
@@ -82,6 +84,7 @@ class Run:
     kicked_alice: dict[str, Any] = field(default_factory=dict)
     kicked_bob: dict[str, Any] = field(default_factory=dict)
     kicked_record: dict[str, Any] = field(default_factory=dict)
+    rejoin: dict[str, Any] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -242,6 +245,7 @@ def _play(record: Run, ivs: Any, driver: Driver, url: str, folder: Path) -> None
     record.kicked_record = ivs.get_participant(
         stageArn=stage_arn, sessionId=second, participantId=kicked_id
     )["participant"]
+    record.rejoin = alice.call("tryJoin", alice_token["token"], True)
     bob.call("leave")
     alice.close()
     bob.close()
@@ -398,6 +402,13 @@ def test_disconnect_participant_shows_in_bobs_page_as_alice_leaving(run: Run) ->
 
 def test_disconnect_participant_leaves_alice_disconnected_in_the_control_plane(run: Run) -> None:
     assert run.kicked_record["state"] == "DISCONNECTED"
+
+
+def test_joining_again_with_the_disconnected_token_rejects_as_participant_disconnected(
+    run: Run,
+) -> None:
+    error = run.rejoin["error"]
+    assert (error["category"], error["code"]) == ("JOIN_ERROR", PARTICIPANT_DISCONNECTED_CODE)
 
 
 def test_every_request_of_the_pages_stays_on_loopback_or_is_refused_by_name(run: Run) -> None:

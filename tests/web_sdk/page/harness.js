@@ -87,6 +87,18 @@
       seen.joinMs = Math.round(performance.now() - started);
       return seen.joinMs;
     },
+    // Join, and say how it went instead of throwing: {ok} or {ok: false, error}.
+    async tryJoin(token, publish) {
+      try {
+        await window.harness.join(token, publish);
+        return { ok: true };
+      } catch (error) {
+        return {
+          ok: false,
+          error: { name: error.name, code: error.code, category: error.category, message: error.message },
+        };
+      }
+    },
     // The SDK's undocumented hook for other endpoints than the token's (docs/web-apps.md).
     override(eventsUrl, whipUrl) {
       window.IVS_CLIENT_OVERRIDES = { eventsUrl, whipUrl };
