@@ -1,5 +1,6 @@
 # ivs-realtime-emulator: `make run` serves on 127.0.0.1:4599, `make test` runs the tests,
 # `make test-media` the data plane's WebRTC tests in a loopback-only network namespace (root),
+# `make test-web-sdk` the real IVS Web Broadcast SDK on the data plane (npm, Chromium, root),
 # `make fuzz` fuzzes a running or a fresh emulator.
 PYTHON ?= python3
 VENV   ?= .venv
@@ -8,7 +9,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 JS_STAMP := tests/js/node_modules/.installed
 
-.PHONY: install run test test-media lint contract contract-check bench bench-quick bench-persistence bench-servers bench-media fuzz clean image image-test
+.PHONY: install run test test-media test-web-sdk lint contract contract-check bench bench-quick bench-persistence bench-servers bench-media fuzz clean image image-test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +40,19 @@ test: $(STAMP) $(if $(shell command -v npm),$(JS_STAMP))
 # only interface is loopback, so that no ICE or media packet can leave the machine.
 test-media: $(STAMP)
 	unshare --net sh -c 'ip link set lo up && exec $(BIN)/python -m pytest tests/dataplane $(PYTEST_ARGS)'
+
+# The IVS Web Broadcast SDK (AWS Content: installed here at test time, outside the repository,
+# never committed) and puppeteer-core, then tests/web_sdk/ in a loopback-only namespace (root).
+WEB_SDK_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ivs-realtime-emulator/web-sdk
+WEB_SDK_PACKAGES ?= amazon-ivs-web-broadcast@1.41.0 puppeteer-core@24.43.1 @aws-sdk/client-ivs-realtime@3.1058.0
+test-web-sdk: $(STAMP)
+	@if command -v npm >/dev/null; then \
+	  mkdir -p "$(WEB_SDK_DIR)" && \
+	  { test -f "$(WEB_SDK_DIR)/package.json" || echo '{"private": true}' > "$(WEB_SDK_DIR)/package.json"; } && \
+	  echo "npm install --prefix $(WEB_SDK_DIR) $(WEB_SDK_PACKAGES)" && \
+	  npm install --prefix "$(WEB_SDK_DIR)" --no-audit --no-fund --ignore-scripts $(WEB_SDK_PACKAGES); \
+	else echo "make test-web-sdk: npm not found, the harness will skip; install it: apt-get install npm"; fi
+	IVS_WEB_SDK_DIR="$(WEB_SDK_DIR)" unshare --net sh -c 'ip link set lo up && exec $(BIN)/python -m pytest tests/web_sdk $(PYTEST_ARGS)'
 
 lint: $(STAMP)
 	$(BIN)/ruff check emulator tests contract bench fuzz

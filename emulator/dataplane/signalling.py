@@ -50,6 +50,7 @@ class Events:
             if p.strip()
         ]
         over_ws = request.query.get("error_over_ws") == "1"
+        log.debug("events socket at %s, query %s", request.path, sorted(request.query))
         token = offered[0] if offered else None
         socket = web.WebSocketResponse(
             protocols=[token] if token else (),
@@ -108,6 +109,7 @@ class Events:
             log.debug("ignored a message that is not JSON from %s", member.participant_id)
             return
         kind = message.get("type") if isinstance(message, dict) else None
+        log.debug("%s sent %r", member.participant_id, kind)
         if kind == "PING":
             await socket.send_str(encode(PONG))
         elif kind == "SET_STATE":

@@ -2,7 +2,8 @@
 
 - `POST {whip}/publish/{jti}` and `POST {whip}/subscribe/{publisherId}`: `Authorization:
   Bearer <token>`, `Content-Type: application/sdp`, the SDP offer as the body; success is 201
-  with the SDP answer and a `Location` that a DELETE ends (choice C59).
+  with the SDP answer and a `Location` that a DELETE ends (choice C59); a DELETE of one that
+  ended already is 200 too, as the web SDK's leave() sends it after its socket closed (C69).
 - `POST /` (the data plane's root, the global WHIP entry): 307 to the token's publish URL on
   this data plane, which clients follow by hand keeping the Authorization header.
 - A refusal is `{"code", "message"}` with 401 (no or bad token), 403 (a capability the token
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +51,7 @@ ALLOWED_HEADERS = (
     "X-Stages-Options, X-Stages-Initial-Layer-Pref"
 )
 EXPOSED_HEADERS = "Location, Link, ETag, Content-Type"
+ENDED_KEPT = 1000
 
 
 class Refused(Exception):
@@ -74,6 +77,8 @@ class Whip:
 
     def __post_init__(self) -> None:
         self.resources: dict[str, tuple[Member, MediaSession]] = {}
+        self.ended: OrderedDict[str, None] = OrderedDict()
+        """The last ENDED_KEPT resources that ended, so that their DELETE is 200 (C69)."""
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -188,7 +193,10 @@ class Whip:
 
     async def delete(self, request: web.Request) -> web.StreamResponse:
         """End a publish or subscribe (clients ignore a 404 here)."""
-        found = self.resources.get(request.match_info["resource_id"])
+        resource_id = request.match_info["resource_id"]
+        found = self.resources.get(resource_id)
+        if found is None and resource_id in self.ended:  # ended already: nothing left to do
+            return web.Response(status=200)
         if found is None:
             return refusal(Denial("NOT_FOUND", "no such WHIP resource (it may have ended)", 404))
         await found[1].close("ended by the client (DELETE)")
@@ -262,6 +270,9 @@ class Whip:
     def _ended(self, member: Member) -> Callable[[MediaSession, str], Awaitable[None]]:
         async def ended(session: MediaSession, reason: str) -> None:
             self.resources.pop(session.resource_id, None)
+            self.ended[session.resource_id] = None
+            while len(self.ended) > ENDED_KEPT:
+                self.ended.popitem(last=False)
             log.info("%s of %s ended: %s", session.role, session.participant_id, reason)
             await self.rooms.session_ended(member, session, reason)
 
@@ -324,6 +335,7 @@ async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except Exception:
         log.exception("the data plane failed on %s %s", request.method, request.path)
         response = refusal(Denial("INTERNAL_ERROR", "the data plane failed; see its log", 500))
+    log.debug("%s %s -> %s", request.method, request.path, response.status)
     if not response.prepared:
         response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
         response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS

@@ -314,6 +314,31 @@ def test_closing_the_socket_leaves_and_ends_the_peer_connections(
     ]
 
 
+def test_a_delete_after_the_socket_closed_is_200_as_the_web_sdks_leave_sends_it(
+    ivs: Any, plane: Any, stage: dict[str, Any]
+) -> None:
+    alice = issue(ivs, stage)
+    c = claims(alice["token"])
+
+    async def scenario() -> int:
+        async with aiohttp.ClientSession() as http:
+            socket = await EventsSocket.open(
+                http, f"{c['events_url']}/{c['topic']}", alice["token"]
+            )
+            await socket.next("STAGE_STATE")
+            pc = await publisher()
+            reply = await post_offer(http, plane.url, alice["token"], await offer(pc))
+            await answer(pc, reply)
+            await socket.close()
+            await eventually(lambda: plane.report()["endedPeerConnections"], what="an end")
+            async with http.delete(reply.headers["Location"]) as deleted:
+                status = deleted.status
+            await pc.close()
+            return status
+
+    assert run(scenario()) == 200
+
+
 def test_disconnect_participant_ends_the_peer_connections(
     ivs: Any, plane: Any, stage: dict[str, Any]
 ) -> None:
