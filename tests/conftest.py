@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from emulator import Config, create_app
 from emulator.controls.clock import FixedClock
 from emulator.testing import LiveServer, boto3_client
+from tests.stage_player import StagePlayer
 
 settings.register_profile(
     "dev", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -55,6 +56,12 @@ def client(app: Flask) -> FlaskClient:
 def live_server(app: Flask) -> Iterator[LiveServer]:
     with LiveServer(app) as server:
         yield server
+
+
+@pytest.fixture
+def player(live_server: LiveServer) -> StagePlayer:
+    """Plays stage clients and encoders through the live server's /_emulator/ endpoints."""
+    return StagePlayer(live_server.url)
 
 
 @pytest.fixture

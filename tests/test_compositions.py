@@ -8,7 +8,6 @@ states. Publishers are played through the stage client endpoints (tests/stage_pl
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -19,18 +18,13 @@ from flask.testing import FlaskClient
 
 from emulator import Config
 from emulator.controls.clock import FixedClock
-from emulator.testing import LiveServer
 from tests.conftest import START
-from tests.helpers import client_error, error_code, error_message, status
+from tests.helpers import client_error, error_code, error_message, raw, status
 from tests.output_shape import assert_conforms
 from tests.stage_player import StagePlayer, joined
 
 CHANNEL = "arn:aws:ivs:us-east-1:123456789012:channel/abcABCdefDEg"
 MISSING = "arn:aws:ivs:us-east-1:123456789012:{}/abcdABCDefgh"
-AUTH = (
-    "AWS4-HMAC-SHA256 Credential=123456789012/20260101/us-east-1/ivs/aws4_request, "
-    "SignedHeaders=host, Signature=x"
-)
 DEFAULT_GRID = {
     "featuredParticipantAttribute": "",
     "omitStoppedVideo": False,
@@ -93,18 +87,6 @@ def listed(ivs: Any, **kwargs: Any) -> list[str]:
 
 def resource_id(arn: str) -> str:
     return arn.rsplit("/", 1)[1]
-
-
-def raw(client: FlaskClient, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The JSON body of a successful call through the Flask test client of the same app."""
-    response = client.post(
-        f"/{operation}",
-        data=json.dumps(body),
-        content_type="application/json",
-        headers={"Authorization": AUTH},
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return dict(json.loads(response.get_data(as_text=True)))
 
 
 # -- StartComposition ---------------------------------------------------------------------
@@ -537,10 +519,9 @@ def test_a_composition_on_a_stage_without_publishers_shuts_down_after_60_seconds
 
 
 @pytest.fixture
-def publisher(ivs: Any, live_server: LiveServer, stage_arn: str) -> tuple[StagePlayer, str]:
+def publisher(ivs: Any, player: StagePlayer, stage_arn: str) -> tuple[StagePlayer, str]:
     """A participant who joined the stage: the player and its token."""
     token = ivs.create_participant_token(stageArn=stage_arn)["participantToken"]["token"]
-    player = StagePlayer(live_server.url)
     joined(player.join(token))
     return player, token
 
@@ -616,16 +597,16 @@ def test_responses_conform_to_the_output_shapes(
     clock: FixedClock,
 ) -> None:
     body = {"stageArn": stage_arn, "destinations": channel + s3, "tags": {"k": "v"}}
-    started = raw(client, "StartComposition", body)
+    started = raw(client, "StartComposition", **body)
     assert_conforms("StartCompositionResponse", started)
     arn = started["composition"]["arn"]
     for moment in (1, 10, 1):  # ACTIVE, STOPPING, STOPPED
         clock.advance(moment)
         if moment == 10:
-            raw(client, "StopComposition", {"arn": arn})
-        assert_conforms("GetCompositionResponse", raw(client, "GetComposition", {"arn": arn}))
-        assert_conforms("ListCompositionsResponse", raw(client, "ListCompositions", {}))
-    assert raw(client, "GetComposition", {"arn": arn})["composition"]["endTime"] == (
+            raw(client, "StopComposition", arn=arn)
+        assert_conforms("GetCompositionResponse", raw(client, "GetComposition", arn=arn))
+        assert_conforms("ListCompositionsResponse", raw(client, "ListCompositions"))
+    assert raw(client, "GetComposition", arn=arn)["composition"]["endTime"] == (
         "2026-01-02T03:04:16Z"
     )
 

@@ -8,7 +8,6 @@ the Flask test client of the same app.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
@@ -18,26 +17,17 @@ from flask.testing import FlaskClient
 
 from emulator import Config, create_app
 from emulator.testing import LiveServer, boto3_client
-from tests.helpers import client_error, error_code, error_message, status
+from tests.helpers import client_error, error_code, error_message, raw, status
 from tests.output_shape import assert_conforms
 from tests.stage_player import StagePlayer, joined
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
-AUTH = (
-    f"AWS4-HMAC-SHA256 Credential={ACCOUNT}/20260101/{REGION}/ivs/aws4_request, "
-    "SignedHeaders=host, Signature=x"
-)
 STREAM_KEY = re.compile(rf"rt_{ACCOUNT}_{REGION}_(?P<id>[A-Za-z0-9]{{12}})_[A-Za-z0-9]{{32}}")
 SERVER_LOGGERS = {"emulator", "werkzeug", "granian"}
 RTMP_NEEDS_INSECURE = (
     "1 validation error detected: Value null at 'insecureIngest' failed to satisfy constraint: "
     "Member must be true when ingestProtocol is RTMP"
 )
-
-
-@pytest.fixture
-def player(live_server: LiveServer) -> StagePlayer:
-    return StagePlayer(live_server.url)
 
 
 def create(ivs: Any, **request: Any) -> dict[str, Any]:
@@ -59,12 +49,6 @@ def events_of(ivs: Any, stage_arn: str, session_id: str, participant_id: str) ->
         stageArn=stage_arn, sessionId=session_id, participantId=participant_id
     )["events"]
     return [event["name"] for event in reversed(listed)]
-
-
-def raw(client: FlaskClient, operation: str, **body: Any) -> dict[str, Any]:
-    response = client.post(f"/{operation}", data=json.dumps(body), headers={"Authorization": AUTH})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return dict(response.get_json())
 
 
 # -- creating -----------------------------------------------------------------------------

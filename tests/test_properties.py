@@ -30,14 +30,10 @@ from werkzeug.test import TestResponse
 from emulator import Config, create_app
 from emulator.controls.clock import FixedClock
 from tests.conftest import START
-from tests.helpers import client_error, error_code, error_message
+from tests.helpers import AUTH, client_error, error_code, error_message
 from tests.output_shape import assert_conforms
 from tests.strategies import CONTRACT, MISSING, Broken, breaking_one, valid
 
-AUTH = (
-    "AWS4-HMAC-SHA256 Credential=123456789012/20260101/us-east-1/ivs/aws4_request, "
-    "SignedHeaders=host, Signature=x"
-)
 BOTOCORE_MODEL = botocore.session.get_session().get_service_model("ivs-realtime")
 VALIDATED_OPERATIONS = [
     "CreateStage",

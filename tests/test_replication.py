@@ -5,28 +5,16 @@ endpoints (tests/stage_player.py), and what each stage's sessions show of it.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask.testing import FlaskClient
 
-from emulator.testing import LiveServer
 from tests.conftest import START
-from tests.helpers import client_error, error_code, error_message, status
+from tests.helpers import client_error, error_code, error_message, raw, status
 from tests.output_shape import assert_conforms
 from tests.stage_player import StagePlayer, joined, public_pem, self_signed_token
-
-AUTH = (
-    "AWS4-HMAC-SHA256 Credential=123456789012/20260101/us-east-1/ivs/aws4_request, "
-    "SignedHeaders=host, Signature=x"
-)
-
-
-@pytest.fixture
-def player(live_server: LiveServer) -> StagePlayer:
-    return StagePlayer(live_server.url)
 
 
 class Stages:
@@ -100,12 +88,6 @@ def stages(ivs: Any, player: StagePlayer) -> Stages:
 
 def names(events: list[dict[str, Any]]) -> list[str]:
     return [event["name"] for event in events]
-
-
-def raw(client: FlaskClient, operation: str, **body: Any) -> dict[str, Any]:
-    response = client.post(f"/{operation}", data=json.dumps(body), headers={"Authorization": AUTH})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return dict(response.get_json())
 
 
 # -- starting -----------------------------------------------------------------------------

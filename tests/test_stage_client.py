@@ -14,18 +14,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from emulator.controls.clock import FixedClock
-from emulator.testing import LiveServer
 from tests.conftest import START
 from tests.helpers import client_error, error_code
 from tests.output_shape import assert_conforms
 from tests.stage_player import StagePlayer, joined, public_pem, self_signed_token
 
 NOW = int(START.timestamp())
-
-
-@pytest.fixture
-def player(live_server: LiveServer) -> StagePlayer:
-    return StagePlayer(live_server.url)
 
 
 @pytest.fixture

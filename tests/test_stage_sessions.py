@@ -9,7 +9,6 @@ Flask test client of the same app.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -20,26 +19,16 @@ from flask.testing import FlaskClient
 from emulator import Config
 from emulator.controls.clock import FixedClock
 from emulator.http.app import emulator_of
-from emulator.testing import LiveServer
 from tests.conftest import START
-from tests.helpers import client_error, error_code, error_message, status
+from tests.helpers import client_error, error_code, error_message, raw, status
 from tests.output_shape import assert_conforms
 from tests.stage_player import StagePlayer, joined
 
-AUTH = (
-    "AWS4-HMAC-SHA256 Credential=123456789012/20260101/us-east-1/ivs/aws4_request, "
-    "SignedHeaders=host, Signature=x"
-)
 ONE_FILTER_ONLY = (
     "Only one of filterByUserId, filterByPublished, filterByState, or filterByRecordingState "
     "can be provided per request."
 )
 MISSING_SESSION = "st-0000000000000"
-
-
-@pytest.fixture
-def player(live_server: LiveServer) -> StagePlayer:
-    return StagePlayer(live_server.url)
 
 
 @pytest.fixture
@@ -72,12 +61,6 @@ class Crowd:
 @pytest.fixture
 def crowd(ivs: Any, player: StagePlayer, stage: dict[str, Any]) -> Crowd:
     return Crowd(ivs, player, stage)
-
-
-def raw(client: FlaskClient, operation: str, **body: Any) -> dict[str, Any]:
-    response = client.post(f"/{operation}", data=json.dumps(body), headers={"Authorization": AUTH})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return dict(response.get_json())
 
 
 # -- sessions -----------------------------------------------------------------------------
