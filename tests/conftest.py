@@ -65,6 +65,21 @@ def player(live_server: LiveServer) -> StagePlayer:
 
 
 @pytest.fixture
+def server_with() -> Iterator[Callable[..., Any]]:
+    """Start an emulator with the given Config fields; returns a client factory for it."""
+    servers: list[LiveServer] = []
+
+    def start(**config: Any) -> Callable[..., Any]:
+        server = LiveServer(create_app(Config(**config))).start()
+        servers.append(server)
+        return lambda **kwargs: boto3_client(server.url, **kwargs)
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
 def make_ivs(live_server: LiveServer) -> Callable[..., Any]:
     """Make boto3 clients for other regions, access keys, or without client-side validation."""
 

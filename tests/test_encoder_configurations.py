@@ -1,21 +1,21 @@
 """CreateEncoderConfiguration, GetEncoderConfiguration, ListEncoderConfigurations and
-DeleteEncoderConfiguration through boto3 against a live server (choice C21)."""
+DeleteEncoderConfiguration through boto3 against a live server (choice C21).
+
+Delete, not found and other callers, as for every kind: tests/test_resource_kinds.py.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from emulator import Config, create_app
-from emulator.testing import LiveServer, boto3_client
 from tests.helpers import client_error, error_code, error_message, status
 
 DEFAULT_VIDEO = {"width": 1280, "height": 720, "framerate": 30.0, "bitrate": 2500000}
 PIXELS = "Member must have width times height less than or equal to 2073600"
-MISSING_ARN = "arn:aws:ivs:us-east-1:123456789012:encoder-configuration/abcdABCDefgh"
 
 
 def create(ivs: Any, **kwargs: Any) -> dict[str, Any]:
@@ -41,21 +41,6 @@ def list_all(ivs: Any, **kwargs: Any) -> tuple[list[str], int]:
         if "nextToken" not in listed:
             return arns, pages
         request["nextToken"] = listed["nextToken"]
-
-
-@pytest.fixture
-def server_with() -> Iterator[Callable[..., Any]]:
-    """Start an emulator with the given Config fields; returns a client factory for it."""
-    servers: list[LiveServer] = []
-
-    def start(**config: Any) -> Callable[..., Any]:
-        server = LiveServer(create_app(Config(**config))).start()
-        servers.append(server)
-        return lambda **kwargs: boto3_client(server.url, **kwargs)
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 # -- CreateEncoderConfiguration ------------------------------------------------------------
@@ -205,44 +190,6 @@ def test_a_next_token_of_list_stages_is_refused(ivs: Any) -> None:
     error = client_error(ivs.list_encoder_configurations, nextToken=token)
     assert error_code(error) == "ValidationException"
     assert "'nextToken'" in error_message(error)
-
-
-def test_delete_then_get_is_not_found_404(ivs: Any) -> None:
-    arn = create(ivs)["arn"]
-    assert ivs.delete_encoder_configuration(arn=arn)["ResponseMetadata"]["HTTPStatusCode"] == 200
-    error = client_error(ivs.get_encoder_configuration, arn=arn)
-    assert (error_code(error), status(error)) == ("ResourceNotFoundException", 404)
-    assert error_message(error) == f"Encoder configuration not found: {arn}"
-
-
-def test_deleting_twice_is_not_found(ivs: Any) -> None:
-    arn = create(ivs)["arn"]
-    ivs.delete_encoder_configuration(arn=arn)
-    error = client_error(ivs.delete_encoder_configuration, arn=arn)
-    assert (error_code(error), status(error)) == ("ResourceNotFoundException", 404)
-
-
-def test_a_deleted_configuration_is_no_longer_listed(ivs: Any) -> None:
-    kept = create(ivs)["arn"]
-    ivs.delete_encoder_configuration(arn=create(ivs)["arn"])
-    assert [c["arn"] for c in ivs.list_encoder_configurations()["encoderConfigurations"]] == [kept]
-
-
-def test_unknown_arn_is_not_found(ivs: Any) -> None:
-    for call in (ivs.get_encoder_configuration, ivs.delete_encoder_configuration):
-        error = client_error(call, arn=MISSING_ARN)
-        assert (error_code(error), status(error)) == ("ResourceNotFoundException", 404)
-
-
-def test_another_account_or_region_cannot_see_the_configuration(
-    make_ivs: Callable[..., Any],
-) -> None:
-    arn = create(make_ivs())["arn"]
-    for other in (make_ivs(region="eu-west-1"), make_ivs(access_key="999999999999")):
-        for call in (other.get_encoder_configuration, other.delete_encoder_configuration):
-            assert error_code(client_error(call, arn=arn)) == "ResourceNotFoundException"
-        assert other.list_encoder_configurations()["encoderConfigurations"] == []
-    assert make_ivs().get_encoder_configuration(arn=arn)["encoderConfiguration"]["arn"] == arn
 
 
 def test_a_malformed_arn_is_a_validation_error(ivs_unchecked: Any) -> None:

@@ -4,6 +4,8 @@ RTMP(S) encoder played through /_emulator/ingest/start and /stop (tests/stage_pl
 What the stage sees of an encoder (its participant, events and the configuration's state) is
 read back with boto3 from the same live server; raw JSON for the output-shape checks comes from
 the Flask test client of the same app.
+
+Delete, not found and other callers, as for every kind: tests/test_resource_kinds.py.
 """
 
 from __future__ import annotations
@@ -407,14 +409,6 @@ def test_the_ingest_body_must_carry_a_stream_key(player: StagePlayer) -> None:
 # -- deleting -----------------------------------------------------------------------------
 
 
-def test_delete_forgets_an_inactive_configuration(ivs: Any) -> None:
-    created = create(ivs)
-    assert set(ivs.delete_ingest_configuration(arn=created["arn"])) == {"ResponseMetadata"}
-    error = client_error(ivs.get_ingest_configuration, arn=created["arn"])
-    assert error_code(error) == "ResourceNotFoundException"
-    assert ivs.list_ingest_configurations()["ingestConfigurations"] == []
-
-
 def test_delete_while_active_is_a_conflict(ivs: Any, player: StagePlayer, stage_arn: str) -> None:
     created = create(ivs, stageArn=stage_arn)
     joined(player.start_ingest(created["streamKey"]))
@@ -440,12 +434,6 @@ def test_force_delete_disconnects_the_publisher(
         "LEFT",
     ]
     assert player.start_ingest(created["streamKey"]).error == "invalid_stream_key"
-
-
-def test_delete_of_an_unknown_configuration_is_not_found(ivs: Any) -> None:
-    arn = f"arn:aws:ivs:{REGION}:{ACCOUNT}:ingest-configuration/missingConf1"
-    error = client_error(ivs.delete_ingest_configuration, arn=arn)
-    assert error_code(error) == "ResourceNotFoundException"
 
 
 # -- what the control plane does to a publishing configuration ----------------------------

@@ -1,4 +1,7 @@
-"""ImportPublicKey, GetPublicKey, ListPublicKeys and DeletePublicKey through boto3."""
+"""ImportPublicKey, GetPublicKey, ListPublicKeys and DeletePublicKey through boto3.
+
+Delete, not found and other callers, as for every kind: tests/test_resource_kinds.py.
+"""
 
 from __future__ import annotations
 
@@ -160,27 +163,6 @@ def test_a_deleted_key_may_be_imported_again_under_a_new_arn(ivs: Any) -> None:
     assert second != first
 
 
-def test_delete_then_get_is_not_found_404(ivs: Any) -> None:
-    arn = ivs.import_public_key(publicKeyMaterial=p384_pem())["publicKey"]["arn"]
-    assert ivs.delete_public_key(arn=arn)["ResponseMetadata"]["HTTPStatusCode"] == 200
-    error = client_error(ivs.get_public_key, arn=arn)
-    assert (error_code(error), status(error)) == ("ResourceNotFoundException", 404)
-    assert arn in error_message(error)
-
-
-def test_deleting_twice_is_not_found(ivs: Any) -> None:
-    arn = ivs.import_public_key(publicKeyMaterial=p384_pem())["publicKey"]["arn"]
-    ivs.delete_public_key(arn=arn)
-    assert error_code(client_error(ivs.delete_public_key, arn=arn)) == ("ResourceNotFoundException")
-
-
-def test_a_deleted_key_is_no_longer_listed(ivs: Any) -> None:
-    kept = ivs.import_public_key(publicKeyMaterial=p384_pem())["publicKey"]["arn"]
-    gone = ivs.import_public_key(publicKeyMaterial=p384_pem())["publicKey"]["arn"]
-    ivs.delete_public_key(arn=gone)
-    assert [k["arn"] for k in ivs.list_public_keys()["publicKeys"]] == [kept]
-
-
 def test_list_is_empty_before_any_import(ivs: Any) -> None:
     listed = ivs.list_public_keys()
     assert listed["publicKeys"] == []
@@ -225,18 +207,6 @@ def test_a_next_token_of_list_stages_is_refused_by_list_public_keys(ivs: Any) ->
     error = client_error(ivs.list_public_keys, nextToken=token)
     assert error_code(error) == "ValidationException"
     assert "'nextToken'" in error_message(error)
-
-
-def test_another_account_or_region_cannot_see_the_key(make_ivs: Callable[..., Any]) -> None:
-    arn = make_ivs().import_public_key(publicKeyMaterial=p384_pem())["publicKey"]["arn"]
-    for other in (make_ivs(region="eu-west-1"), make_ivs(access_key="999999999999")):
-        assert error_code(client_error(other.get_public_key, arn=arn)) == (
-            "ResourceNotFoundException"
-        )
-        assert error_code(client_error(other.delete_public_key, arn=arn)) == (
-            "ResourceNotFoundException"
-        )
-        assert other.list_public_keys()["publicKeys"] == []
 
 
 def _refused(ivs_unchecked: Any, material: str) -> str:

@@ -1,4 +1,7 @@
-"""UpdateStage, ListStages and DeleteStage through boto3 against a live server."""
+"""UpdateStage, ListStages and DeleteStage through boto3 against a live server.
+
+Delete, not found and other callers, as for every kind: tests/test_resource_kinds.py.
+"""
 
 from __future__ import annotations
 
@@ -220,17 +223,6 @@ def test_list_omits_stages_of_another_region(ivs: Any, make_ivs: Any) -> None:
 
 
 # -- DeleteStage --------------------------------------------------------------------------
-def test_delete_returns_an_empty_response(ivs: Any, stage_arn: str) -> None:
-    response = ivs.delete_stage(arn=stage_arn)
-    response.pop("ResponseMetadata")
-    assert response == {}
-
-
-def test_deleted_stage_is_not_listed(ivs: Any, stage_arn: str) -> None:
-    ivs.delete_stage(arn=stage_arn)
-    assert ivs.list_stages()["stages"] == []
-
-
 @pytest.mark.parametrize(
     ("operation", "arguments"),
     [
@@ -250,11 +242,6 @@ def test_deleted_stage_is_not_found(
 def test_participant_token_of_a_deleted_stage_is_not_found(ivs: Any, stage_arn: str) -> None:
     ivs.delete_stage(arn=stage_arn)
     error = client_error(ivs.create_participant_token, stageArn=stage_arn)
-    assert (error_code(error), status(error)) == ("ResourceNotFoundException", 404)
-
-
-def test_delete_of_a_missing_stage_is_not_found(ivs: Any) -> None:
-    error = client_error(ivs.delete_stage, arn=MISSING_ARN)
     assert (error_code(error), status(error)) == ("ResourceNotFoundException", 404)
 
 
