@@ -1,12 +1,14 @@
-"""One typed configuration object, built from defaults, `IVS_EMULATOR_*` variables and flags.
+"""One typed configuration object, built from defaults, `IVS_EMULATOR_*` variables and flags,
+and the installed version the emulator reports.
 
 Every setting is declared once in SETTINGS; the CLI's flags, the environment variables and
-the README's table all come from that list.
+the table in docs/configuration.md all come from that list.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +20,16 @@ from .contract.timestamps import parse_instant
 
 ENV_PREFIX = "IVS_EMULATOR_"
 LOG_FORMATS = ("text", "json")
+DISTRIBUTION = "ivs-realtime-emulator"
+
+
+def package_version() -> str:
+    """The installed distribution's version (pyproject.toml's), as `--version` and the health
+    check report it; "unknown" when the package runs from a tree that was never installed."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def parse_access_keys(text: str) -> dict[str, str]:

@@ -19,14 +19,16 @@ pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "pytest" / "test_example.py"
+OWN_CLIENT_EXAMPLE = ROOT / "examples" / "pytest" / "test_own_client.py"
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The suites run as in a fresh shell: plugins load, no emulator setting is set."""
+    """The suites run as in a fresh shell: plugins load, no emulator setting or AWS endpoint
+    is set."""
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
-    for setting in SETTINGS:
-        monkeypatch.delenv(setting.env, raising=False)
+    for name in [setting.env for setting in SETTINGS] + ["AWS_ENDPOINT_URL_IVS_REALTIME"]:
+        monkeypatch.delenv(name, raising=False)
 
 
 def test_the_copied_example_passes_with_fixtures_from_the_entry_point(
@@ -36,6 +38,40 @@ def test_the_copied_example_passes_with_fixtures_from_the_entry_point(
     pytester.makepyfile(test_example=EXAMPLE.read_text("utf-8"))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+def test_the_example_of_code_that_builds_its_own_client_passes(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_own_client=OWN_CLIENT_EXAMPLE.read_text("utf-8"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_the_env_fixture_points_clients_built_in_the_test_at_the_emulator_and_then_leaves(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import os
+
+        import boto3
+
+        def aws_variables():
+            return {name: value for name, value in os.environ.items() if name.startswith("AWS_")}
+
+        BEFORE = aws_variables()
+
+        def test_a_client_built_here_reaches_the_emulator(ivs_emulator_env, ivs_emulator):
+            arn = boto3.client("ivs-realtime").create_stage(name="inside")["stage"]["arn"]
+            assert ivs_emulator.client().get_stage(arn=arn)["stage"]["name"] == "inside"
+            assert os.environ["AWS_ENDPOINT_URL_IVS_REALTIME"] == ivs_emulator.url
+
+        def test_the_next_test_has_the_environment_it_had_before():
+            assert aws_variables() == BEFORE
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
 def test_the_readme_shows_the_example_file_whole() -> None:

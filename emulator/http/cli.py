@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..config import NOT_GIVEN, SETTINGS, Config
+from ..config import NOT_GIVEN, SETTINGS, Config, package_version
 
 
 def _parser(name: str, parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A local emulator of the Amazon IVS Real-Time control-plane API.",
         epilog="Every flag can also be set by the environment variable named beside it.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     defaults = Config()
     for setting in SETTINGS:
         default = getattr(defaults, setting.name)

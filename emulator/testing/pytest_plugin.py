@@ -8,6 +8,8 @@ Installing the package registers this module with pytest (entry point `pytest11`
 - `ivs_emulator_url`: its URL, e.g. for `AWS_ENDPOINT_URL_IVS_REALTIME` or a JWKS client;
 - `ivs_events`: the EventBridge events of the emulator (reset first), with
   `wait_for(detail_type, event_name, timeout)` (docs/events.md);
+- `ivs_emulator_env`: for the test, `AWS_ENDPOINT_URL_IVS_REALTIME`, fake credentials and a
+  region point every client the code under test builds itself at the emulator (restored after);
 - `ivs_emulator_session`: the same emulator, not reset (for session-scoped fixtures);
 - `ivs_emulator_config`: the Config it is built from: `IVS_EMULATOR_*` variables, then test
   defaults (127.0.0.1, an ephemeral port, log level WARNING unless set). Override this fixture
@@ -15,9 +17,9 @@ Installing the package registers this module with pytest (entry point `pytest11`
 
 Nothing starts until a test asks for one of them. The first such test starts one emulator
 in-process, behind a real HTTP server on a thread; it serves the rest of the session and is
-reset before each test that takes `ivs_emulator`, `ivs_emulator_url` or `ivs_realtime_client`.
-Every name starts with `ivs_`, so the plugin cannot take the place of a project's own
-`app`, `client` or `live_server` fixtures. `-p no:ivs_realtime_emulator` turns it off.
+reset before each test that takes `ivs_emulator`, `ivs_emulator_url`, `ivs_emulator_env` or
+`ivs_realtime_client`. Every name starts with `ivs_`, so the plugin cannot take the place of a
+project's own `app`, `client` or `live_server` fixtures. `-p no:ivs_realtime_emulator` turns it off.
 
 This module imports neither Flask nor boto3 until a fixture needs them.
 """
@@ -169,6 +171,20 @@ def ivs_emulator(ivs_emulator_session: IvsEmulator) -> IvsEmulator:
 def ivs_emulator_url(ivs_emulator: IvsEmulator) -> str:
     """The URL of the emulator (reset before the test), e.g. http://127.0.0.1:41234."""
     return ivs_emulator.url
+
+
+@pytest.fixture
+def ivs_emulator_env(ivs_emulator: IvsEmulator) -> Iterator[dict[str, str]]:
+    """The emulator (reset before the test) in the environment, for the test only.
+
+    `AWS_ENDPOINT_URL_IVS_REALTIME`, fake credentials and us-east-1 (account 123456789012), as
+    `emulator.testing.aws_environment` sets them: code under test that builds its own
+    `boto3.client("ivs-realtime")` reaches the emulator. Gives the variables it set.
+    """
+    from .environment import aws_environment
+
+    with aws_environment(ivs_emulator.url) as variables:
+        yield variables
 
 
 @pytest.fixture
