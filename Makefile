@@ -2,24 +2,37 @@
 # `make test-media` the data plane's WebRTC tests in a loopback-only network namespace (root),
 # `make test-web-sdk` the real IVS Web Broadcast SDK on the data plane (npm, Chromium, root),
 # `make fuzz` fuzzes a running or a fresh emulator.
+# Needs only python3 (>= 3.11, with its venv module) and make: everything else goes into .venv.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# What is installed in $(VENV): the package alone (enough to serve), or with the dev extra
+# (boto3, the AWS CLI, pytest, ruff, mypy: what the tests and lint need), or the bench extra too.
+SERVE_STAMP := $(VENV)/.installed-package
+STAMP       := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 JS_STAMP := tests/js/node_modules/.installed
 
 .PHONY: install run test test-media test-web-sdk lint contract contract-check bench bench-quick bench-persistence bench-servers bench-media fuzz clean image image-test
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "ivs-realtime-emulator needs Python >= 3.11; $(PYTHON) is $$($(PYTHON) --version 2>&1). Use make PYTHON=python3.11 (or newer)." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV) || \
+	  { rm -rf $(VENV); echo "$(PYTHON) -m venv failed: on Debian or Ubuntu, apt-get install python3-venv" >&2; exit 1; }
+
+$(SERVE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,media]'
-	touch $(STAMP)
+	touch $(SERVE_STAMP) $@
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(SERVE_STAMP)
 	$(BIN)/ivs-realtime-emulator $(ARGS)
 
 # The JS SDK and browser tests' packages (tests/js), installed when npm is there.
@@ -55,7 +68,7 @@ test-web-sdk: $(STAMP)
 	IVS_WEB_SDK_DIR="$(WEB_SDK_DIR)" unshare --net sh -c 'ip link set lo up && exec $(BIN)/python -m pytest tests/web_sdk $(PYTEST_ARGS)'
 
 lint: $(STAMP)
-	$(BIN)/ruff check emulator tests contract bench fuzz
+	$(BIN)/ruff check emulator tests contract bench fuzz examples
 	$(BIN)/mypy
 
 contract: $(STAMP)
@@ -82,7 +95,7 @@ bench-quick: $(BENCH_STAMP)
 bench-persistence: $(STAMP)
 	$(BIN)/python -m bench.persistence $(BENCH_ARGS)
 
-# The WSGI servers compared under the emulator (README, "Serving").
+# The WSGI servers compared under the emulator (docs/serving.md).
 bench-servers: $(BENCH_STAMP)
 	$(BIN)/python -m bench.servers $(BENCH_ARGS)
 

@@ -6,12 +6,14 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from emulator.config import package_version
 from tests.helpers import client_error, error_code
 
 
-def test_health_answers_ready(client: FlaskClient) -> None:
+def test_health_answers_ready_and_its_version(client: FlaskClient) -> None:
     response = client.get("/_emulator/health")
-    assert (response.status_code, response.get_json()) == (200, {"status": "ready"})
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ready", "version": package_version()}
 
 
 def test_jwks_publishes_one_p384_signing_key(client: FlaskClient) -> None:
