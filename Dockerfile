@@ -3,7 +3,7 @@
 #   docker build -t ivs-realtime-emulator .
 #   docker run --rm -p 4599:4599 ivs-realtime-emulator
 #
-# Every setting is an IVS_EMULATOR_* variable (README, "Configuration"): pass them with -e.
+# Every setting is an IVS_EMULATOR_* variable (docs/configuration.md): pass them with -e.
 # To keep tokens verifiable across restarts, mount a PEM of an EC P-384 private key, readable
 # by uid 10001, and name it:
 #   docker run --rm -p 4599:4599 -v "$PWD/keys:/keys:ro" \

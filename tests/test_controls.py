@@ -1,15 +1,15 @@
 """Controls for tests under /_emulator/: faults, clock, seed, inspection, token check, the
 request journal, export and import (choices C32 to C37 in contract/README.md).
 
-The first test of each section is the example README.md shows under "Controls for tests",
-written as a user writes it: boto3 for the API, urllib for the controls. The rest are focused
-tests, among them one for each refusal.
+The first test of each section is the example docs/controls.md shows under "Controls for
+tests", written as a user writes it: boto3 for the API, urllib for the controls; the page's own
+examples run as written too (at the end). The rest are focused tests, among them one for each
+refusal.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -30,13 +30,14 @@ from emulator.controls.clock import ControlledClock, SystemClock
 from emulator.http.app import emulator_of
 from emulator.testing import LiveServer, boto3_client
 from emulator.tokens import TokenSigner
+from tests.doc_examples import DOCUMENTED_URL, code_blocks
 from tests.helpers import client_error, error_code, error_message, status
 
 CONTRACT = Contract.load()
 
 
 def control(emulator: str, method: str, path: str, body: Any = None) -> Any:
-    """Call one of the emulator's /_emulator/ endpoints; the decoded JSON answer (as README)."""
+    """Call one of the emulator's /_emulator/ endpoints; the decoded JSON answer (as the docs)."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(
         f"{emulator}/_emulator/{path}",
@@ -901,23 +902,15 @@ def test_reset_of_a_wall_clock_returns_to_wall_time() -> None:
     assert (clock.now(), clock.frozen) == (wall[0], False)
 
 
-# -- the README's examples ---------------------------------------------------------------------
+# -- the documented examples ---------------------------------------------------------------
 
 
-def _readme_examples() -> list[str]:
-    from pathlib import Path
-
-    text = (Path(__file__).parent.parent / "README.md").read_text()
-    section = text[text.index("## Controls for tests") : text.index("## Configuration")]
-    return re.findall(r"```python\n(.*?)```", section, re.S)
-
-
-def test_readme_examples_run_as_written(emulator: str) -> None:
-    preamble, *examples = _readme_examples()
+def test_documented_examples_run_as_written(emulator: str) -> None:
+    preamble, *examples = code_blocks("docs/controls.md", "Controls for tests", "python")
     assert len(examples) == 7
     for example in examples:
         names: dict[str, Any] = {}
-        exec(preamble.replace("http://127.0.0.1:4599", emulator), names)
+        exec(preamble.replace(DOCUMENTED_URL, emulator), names)
         names["control"]("POST", "reset")
         exec(example, names)
 

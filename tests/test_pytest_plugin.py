@@ -14,6 +14,7 @@ import pytest
 
 from emulator.config import SETTINGS
 from emulator.testing.pytest_plugin import BOTO3_MISSING
+from tests.doc_examples import code_blocks
 
 pytest_plugins = ["pytester"]
 
@@ -74,10 +75,9 @@ def test_the_env_fixture_points_clients_built_in_the_test_at_the_emulator_and_th
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
-def test_the_readme_shows_the_example_file_whole() -> None:
-    readme = (ROOT / "README.md").read_text("utf-8")
-    assert "## pytest plugin" in readme
-    assert f"```python\n{EXAMPLE.read_text('utf-8')}```" in readme
+@pytest.mark.parametrize("example", [EXAMPLE, OWN_CLIENT_EXAMPLE], ids=lambda path: path.name)
+def test_the_testing_page_shows_each_example_file_whole(example: Path) -> None:
+    assert example.read_text("utf-8") in code_blocks("docs/testing.md", "The pytest plugin", "python")
 
 
 def test_with_autoload_off_p_names_the_plugin(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,12 +20,9 @@ from flask.testing import FlaskClient
 from emulator import Config, create_app
 from emulator.config import QUOTAS, Quota
 from emulator.http.cli import load_config
+from tests.doc_examples import section
+from tests.helpers import AUTH
 
-AUTH = (
-    "AWS4-HMAC-SHA256 Credential=123456789012/20260101/us-east-1/ivs/aws4_request, "
-    "SignedHeaders=host, Signature=x"
-)
-README = Path(__file__).resolve().parent.parent / "README.md"
 CHANNEL = "arn:aws:ivs:us-east-1:123456789012:channel/abcABCdefDEg"
 
 
@@ -124,10 +120,9 @@ def test_every_quota_has_a_call_that_counts_against_it() -> None:
     assert sorted(ONE_MORE) == sorted(quota.name for quota in QUOTAS)
 
 
-def test_the_readme_names_every_quota_the_behaviours_endpoint_takes() -> None:
-    text = README.read_text("utf-8")
-    section = text[text.index("**Behaviours.**") : text.index("**Faults.**")]
-    rows = re.findall(r"^\| `([a-z_]+)` \| `(--[a-z-]+)` \|", section, re.M)
+def test_the_docs_name_every_quota_the_behaviours_endpoint_takes() -> None:
+    behaviours = section("docs/controls.md", "Behaviours")
+    rows = re.findall(r"^\| `([a-z_]+)` \| `(--[a-z-]+)` \|", behaviours, re.M)
     assert rows == [(quota.name, flag_name(quota)) for quota in QUOTAS]
 
 

@@ -1,31 +1,29 @@
-"""Every setting is a flag and an IVS_EMULATOR_* variable, listed in README.md's one table."""
+"""Every setting is a flag and an IVS_EMULATOR_* variable, listed in docs/configuration.md's one
+table."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from emulator.config import SETTINGS, Config
 from emulator.http.cli import build_parser, load_config
+from tests.doc_examples import section
 
-README = Path(__file__).parent.parent / "README.md"
 
-
-def readme_rows() -> dict[str, tuple[str, str, str]]:
-    """The Configuration table: flag -> (environment variable, default, meaning)."""
-    section = README.read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
+def documented_rows() -> dict[str, tuple[str, str, str]]:
+    """The settings table: flag -> (environment variable, default, meaning)."""
     rows = {}
-    for line in section.splitlines():
+    for line in section("docs/configuration.md", "Settings").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) == 4 and cells[0].startswith("`--"):
             rows[cells[0].strip("`")] = (cells[1].strip("`"), cells[2], cells[3])
     return rows
 
 
-def test_readme_table_and_settings_agree() -> None:
-    rows = readme_rows()
+def test_documented_table_and_settings_agree() -> None:
+    rows = documented_rows()
     assert sorted(rows) == sorted(setting.flag for setting in SETTINGS)
     for setting in SETTINGS:
         env, default, meaning = rows[setting.flag]

@@ -20,7 +20,7 @@ from emulator import Config
 from emulator.controls.clock import FixedClock
 from emulator.http.app import emulator_of
 from tests.conftest import START
-from tests.helpers import client_error, error_code, error_message, raw, status
+from tests.helpers import AUTH, client_error, error_code, error_message, raw, status
 from tests.output_shape import assert_conforms
 from tests.stage_player import StagePlayer, joined
 

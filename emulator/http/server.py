@@ -5,7 +5,7 @@ one, a supervisor that binds the socket and handles signals, and one worker that
 The worker builds the app from the same Config (`worker_app`), so the signing key is made, or
 loaded from --signing-key-file, in the process that signs tokens and serves the JWKS, and all
 state lives there. Rust parses HTTP off the GIL; the app runs on a few Python threads.
-bench/ chose this server by measurement (README, "Serving").
+bench/ chose this server by measurement (docs/serving.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Testing code that uses Amazon IVS Real-Time, against the emulator.
 
-Copy this file into your tests. With ivs-realtime-emulator and boto3 installed, pytest finds
-the fixtures by itself: no conftest.py, no server to start, no AWS account.
+Copy this file into your tests. With ivs-realtime-emulator, boto3 and pytest installed, pytest
+finds the fixtures by itself: no conftest.py, no server to start, no AWS account.
 """
 
 from __future__ import annotations

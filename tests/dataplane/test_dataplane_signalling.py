@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from emulator.config import package_version
 from emulator.controls.clock import FixedClock
 from emulator.testing import LiveServer
 from tests.conftest import START
@@ -62,7 +63,8 @@ def test_stages_and_tokens_name_the_data_plane(ivs: Any, plane: Any, stage: dict
 
 def test_health_names_the_data_plane(live_server: LiveServer, plane: Any) -> None:
     with urllib.request.urlopen(f"{live_server.url}/_emulator/health") as response:
-        assert json.loads(response.read()) == {"status": "ready", "dataPlaneUrl": plane.url}
+        health = json.loads(response.read())
+    assert health == {"status": "ready", "version": package_version(), "dataPlaneUrl": plane.url}
 
 
 # -- joining ------------------------------------------------------------------------------------
