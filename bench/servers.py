@@ -9,7 +9,7 @@ a cycle divided by Werkzeug's rate in the same cycle is its ratio; the report gi
 ratio over the cycles. On a shared, noisy machine those ratios are the figures to quote, not
 the absolute rates.
 
-This is the experiment that chose Granian (README, "Serving"). The emulator's own figures,
+This is the experiment that chose Granian (docs/serving.md). The emulator's own figures,
 side by side with its references (moto_server, the framework and signing ceilings), are
 `python -m bench` (bench/run.py).
 """
