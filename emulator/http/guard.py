@@ -21,6 +21,7 @@ Requests without an `Origin` (SDKs, the AWS CLI, curl, tests) are not affected b
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Request, Response
@@ -46,6 +47,7 @@ def hostname(host_header: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
+@lru_cache(maxsize=256)
 def is_loopback(name: str) -> bool:
     if name in LOOPBACK_NAMES or name.endswith(".localhost"):
         return True
