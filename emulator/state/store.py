@@ -392,13 +392,16 @@ class Store:
             self._regions = {(state.account, state.region): state for state in regions}
 
 
+FREE_DELAY = 0.05
+"""Seconds the freeing waits, so that the reset that forgot the regions answers first."""
 FREE_CHUNK = 256
 """Records freed between two yields of the GIL when a reset frees the old state."""
 
 
 def _free(regions: dict[tuple[str, str], RegionState]) -> None:
     """Free forgotten regions a chunk of records at a time, yielding the GIL in between, so
-    that requests served meanwhile barely notice."""
+    that requests served meanwhile barely notice; it starts once the reset has answered."""
+    time.sleep(FREE_DELAY)
     while regions:
         _, state = regions.popitem()
         for value in list(vars(state).values()):
