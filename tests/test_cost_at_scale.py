@@ -69,23 +69,28 @@ def fill_with_unrelated_tokens(app: Any, stage_arn: str, count: int) -> None:
         )
 
 
-def test_create_participant_token_does_not_visit_other_stages_tokens(app: Any) -> None:
+@pytest.fixture
+def mine_beside_a_crowded_stage(app: Any) -> str:
+    """A stage of one's own, beside another stage with 2,000 counting tokens (not yet read)."""
     client = app.test_client()
-    mine = call(client, "CreateStage", {"name": "mine"})["stage"]["arn"]
+    mine: str = call(client, "CreateStage", {"name": "mine"})["stage"]["arn"]
     other = call(client, "CreateStage", {"name": "other"})["stage"]["arn"]
     fill_with_unrelated_tokens(app, other, 2000)
     CountingIssuedToken.reads = 0
-    call(client, "CreateParticipantToken", {"stageArn": mine})
+    return mine
+
+
+def test_create_participant_token_does_not_visit_other_stages_tokens(
+    app: Any, mine_beside_a_crowded_stage: str
+) -> None:
+    call(app.test_client(), "CreateParticipantToken", {"stageArn": mine_beside_a_crowded_stage})
     assert CountingIssuedToken.reads == 0
 
 
-def test_delete_stage_visits_only_its_own_tokens(app: Any) -> None:
-    client = app.test_client()
-    mine = call(client, "CreateStage", {"name": "mine"})["stage"]["arn"]
-    other = call(client, "CreateStage", {"name": "other"})["stage"]["arn"]
-    fill_with_unrelated_tokens(app, other, 2000)
-    CountingIssuedToken.reads = 0
-    call(client, "DeleteStage", {"arn": mine})
+def test_delete_stage_visits_only_its_own_tokens(
+    app: Any, mine_beside_a_crowded_stage: str
+) -> None:
+    call(app.test_client(), "DeleteStage", {"arn": mine_beside_a_crowded_stage})
     assert CountingIssuedToken.reads == 0
 
 

@@ -32,26 +32,10 @@ from tests.dataplane.clients import (
     subscriber,
     without_candidates,
 )
+from tests.dataplane.stage_calls import events_of, issue, names
 from tests.test_dashboard import Browser, browser_test
 
 pytestmark = pytest.mark.media
-
-
-def issue(ivs: Any, stage: dict[str, Any], **request: Any) -> dict[str, Any]:
-    return dict(ivs.create_participant_token(stageArn=stage["arn"], **request)["participantToken"])
-
-
-def events_of(ivs: Any, stage: dict[str, Any], participant_id: str) -> list[dict[str, Any]]:
-    """The participant's events in the stage's latest session, oldest first."""
-    sessions = ivs.list_stage_sessions(stageArn=stage["arn"])["stageSessions"]
-    listed = ivs.list_participant_events(
-        stageArn=stage["arn"], sessionId=sessions[0]["sessionId"], participantId=participant_id
-    )["events"]
-    return list(reversed(listed))
-
-
-def names(events: list[dict[str, Any]]) -> list[str]:
-    return [event["name"] for event in events]
 
 
 def state_of(live_server: LiveServer) -> dict[str, Any]:
@@ -87,7 +71,7 @@ def test_a_publisher_through_the_global_entry_reaches_published(
 
     redirects = run(scenario())
     assert redirects == [f"{claims(alice['token'])['whip_url']}/publish/{alice['participantId']}"]
-    assert names(events_of(ivs, stage, alice["participantId"]))[:2] == [
+    assert names(events_of(ivs, stage["arn"], alice["participantId"]))[:2] == [
         "JOINED",
         "PUBLISH_STARTED",
     ]
@@ -146,7 +130,7 @@ def test_a_socket_member_sees_the_publisher_publish_and_leave(
     seen = [participant(s, alice["participantId"]) for s in run(scenario())]
     flags = [None if p is None else p["isPublishing"] for p in seen]
     assert flags[0] is None and True in flags and flags[-1] is None
-    assert names(events_of(ivs, stage, alice["participantId"])) == [
+    assert names(events_of(ivs, stage["arn"], alice["participantId"])) == [
         "JOINED",
         "PUBLISH_STARTED",
         "PUBLISH_STOPPED",
@@ -178,7 +162,7 @@ def test_a_subscriber_receives_the_publishers_video(
 
     frames, report = run(scenario())
     assert frames["video"] >= 10
-    assert "SUBSCRIBE_STARTED" in names(events_of(ivs, stage, bob["participantId"]))
+    assert "SUBSCRIBE_STARTED" in names(events_of(ivs, stage["arn"], bob["participantId"]))
     by_role = {pc["role"]: pc for pc in report["peerConnections"]}
     sent = {t["kind"]: t for t in by_role["subscribe"]["tracks"]}
     got = {t["kind"]: t for t in by_role["publish"]["tracks"]}
@@ -237,7 +221,7 @@ def test_the_subscription_ends_with_the_publisher(
             return state
 
     assert run(scenario()) in ("closed", "failed")
-    assert names(events_of(ivs, stage, bob["participantId"])) == [
+    assert names(events_of(ivs, stage["arn"], bob["participantId"])) == [
         "JOINED",
         "SUBSCRIBE_STARTED",
         "SUBSCRIBE_STOPPED",
@@ -267,7 +251,9 @@ def test_a_new_publish_with_the_same_token_replaces_the_old_one(
             await connected(second)
             await eventually(
                 lambda: (
-                    names(events_of(ivs, stage, alice["participantId"])).count("PUBLISH_STARTED")
+                    names(events_of(ivs, stage["arn"], alice["participantId"])).count(
+                        "PUBLISH_STARTED"
+                    )
                     == 2
                 )
             )
@@ -278,7 +264,7 @@ def test_a_new_publish_with_the_same_token_replaces_the_old_one(
 
     live = run(scenario())
     assert [pc["role"] for pc in live] == ["publish"]
-    assert names(events_of(ivs, stage, alice["participantId"]))[:4] == [
+    assert names(events_of(ivs, stage["arn"], alice["participantId"]))[:4] == [
         "JOINED",
         "PUBLISH_STARTED",
         "PUBLISH_STOPPED",
@@ -308,7 +294,7 @@ def test_closing_the_socket_leaves_and_ends_the_peer_connections(
             return str(plane.report()["endedPeerConnections"][-1]["endReason"])
 
     assert run(scenario()) == "the participant left"
-    assert names(events_of(ivs, stage, alice["participantId"]))[-2:] == [
+    assert names(events_of(ivs, stage["arn"], alice["participantId"]))[-2:] == [
         "PUBLISH_STOPPED",
         "LEFT",
     ]
@@ -376,7 +362,7 @@ def test_a_peer_that_never_connects_is_closed_after_the_timeout(
             return str(plane.report()["endedPeerConnections"][-1]["endReason"])
 
     assert run(scenario()).startswith("media timeout")
-    assert names(events_of(ivs, stage, alice["participantId"])) == ["JOINED", "LEFT"]
+    assert names(events_of(ivs, stage["arn"], alice["participantId"])) == ["JOINED", "LEFT"]
 
 
 # -- the dashboard --------------------------------------------------------------------------------

@@ -13,14 +13,7 @@ from emulator.http.app import close_app, emulator_of
 from emulator.testing import LiveServer, boto3_client
 from tests.conftest import START
 from tests.dataplane.clients import EventsSocket, claims, run
-
-
-def events(ivs: Any, stage_arn: str, participant_id: str) -> list[str]:
-    session = ivs.list_stage_sessions(stageArn=stage_arn)["stageSessions"][0]["sessionId"]
-    listed = ivs.list_participant_events(
-        stageArn=stage_arn, sessionId=session, participantId=participant_id
-    )["events"]
-    return [e["name"] for e in reversed(listed)]
+from tests.dataplane.stage_calls import events_of, names
 
 
 def test_a_take_over_and_a_clean_stop_are_kept_across_a_restart(tmp_path: Path) -> None:
@@ -47,14 +40,14 @@ def test_a_take_over_and_a_clean_stop_are_kept_across_a_restart(tmp_path: Path) 
                 # The emulator stops while the second socket is open: its member leaves, then
                 # the state directory gets its last snapshot.
                 await asyncio.to_thread(close_app, app)
-                return events(ivs, stage["arn"], token["participantId"])
+                return names(events_of(ivs, stage["arn"], token["participantId"]))
 
         assert run(scenario()) == ["JOINED", "LEFT", "JOINED", "LEFT"]
 
     again = create_app(Config(**settings))
     with LiveServer(again) as server:
-        names = events(boto3_client(server.url), stage["arn"], token["participantId"])
-    assert names == ["JOINED", "LEFT", "JOINED", "LEFT"]
+        seen = names(events_of(boto3_client(server.url), stage["arn"], token["participantId"]))
+    assert seen == ["JOINED", "LEFT", "JOINED", "LEFT"]
     emulator_of(again).persistence.close()  # type: ignore[union-attr]
 
 
@@ -88,6 +81,6 @@ def test_a_take_over_is_replayed_after_a_crash(tmp_path: Path) -> None:
 
     again = create_app(Config(**settings))
     with LiveServer(again) as server:
-        names = events(boto3_client(server.url), stage["arn"], token["participantId"])
-    assert names == ["JOINED", "LEFT", "JOINED"]
+        seen = names(events_of(boto3_client(server.url), stage["arn"], token["participantId"]))
+    assert seen == ["JOINED", "LEFT", "JOINED"]
     emulator_of(again).persistence.close()  # type: ignore[union-attr]

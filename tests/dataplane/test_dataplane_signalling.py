@@ -20,11 +20,8 @@ from emulator.controls.clock import FixedClock
 from emulator.testing import LiveServer
 from tests.conftest import START
 from tests.dataplane.clients import EventsSocket, claims, participant, run
+from tests.dataplane.stage_calls import events_of, issue, names
 from tests.stage_player import StagePlayer, joined, public_pem, self_signed_token
-
-
-def issue(ivs: Any, stage: dict[str, Any], **request: Any) -> dict[str, Any]:
-    return dict(ivs.create_participant_token(stageArn=stage["arn"], **request)["participantToken"])
 
 
 def sample_url(token: str) -> str:
@@ -37,14 +34,6 @@ def sdk_url(token: str) -> str:
     """The URL form of the web SDK."""
     c = claims(token)
     return f"{c['events_url']}?error_over_ws=1&topic={c['topic']}/publishers&traceid=t1"
-
-
-def event_names(ivs: Any, stage: dict[str, Any], participant_id: str) -> list[str]:
-    sessions = ivs.list_stage_sessions(stageArn=stage["arn"])["stageSessions"]
-    listed = ivs.list_participant_events(
-        stageArn=stage["arn"], sessionId=sessions[0]["sessionId"], participantId=participant_id
-    )["events"]
-    return [event["name"] for event in reversed(listed)]
 
 
 # -- tokens lead to the data plane --------------------------------------------------------------
@@ -131,7 +120,7 @@ def test_a_socket_member_is_a_connected_participant_until_its_socket_closes(
             return str(listed[0]["state"])
 
     assert run(scenario()) == "CONNECTED"
-    assert event_names(ivs, stage, alice["participantId"]) == ["JOINED", "LEFT"]
+    assert names(events_of(ivs, stage["arn"], alice["participantId"])) == ["JOINED", "LEFT"]
     assert "activeSessionId" not in ivs.get_stage(arn=stage["arn"])["stage"]
 
 
@@ -293,7 +282,12 @@ def test_a_second_socket_with_the_same_token_takes_over(ivs: Any, stage: dict[st
     kicked, state = run(scenario())
     assert kicked["payload"]["code"] == "TOKEN_REUSED"
     assert [p["id"] for p in state["payload"]["participants"]] == [alice["participantId"]]
-    assert event_names(ivs, stage, alice["participantId"]) == ["JOINED", "LEFT", "JOINED", "LEFT"]
+    assert names(events_of(ivs, stage["arn"], alice["participantId"])) == [
+        "JOINED",
+        "LEFT",
+        "JOINED",
+        "LEFT",
+    ]
 
 
 # -- refused joins ------------------------------------------------------------------------------

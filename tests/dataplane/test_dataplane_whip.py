@@ -15,6 +15,7 @@ import pytest
 from emulator.controls.clock import FixedClock
 from emulator.testing import LiveServer
 from tests.dataplane.clients import EventsSocket, Reply, claims, post_offer, run
+from tests.dataplane.stage_calls import events_of, issue
 from tests.stage_player import StagePlayer, joined
 
 FINGERPRINT = ":".join(["AB"] * 32)
@@ -42,10 +43,6 @@ def offer_sdp(codec: str = "VP8/90000", kind: str = "video") -> str:
             "",
         ]
     )
-
-
-def issue(ivs: Any, stage: dict[str, Any], **request: Any) -> dict[str, Any]:
-    return dict(ivs.create_participant_token(stageArn=stage["arn"], **request)["participantToken"])
 
 
 def publish_url(token: dict[str, Any]) -> str:
@@ -176,13 +173,8 @@ def test_subscribing_to_someone_not_publishing_is_404_and_recorded(
     alice, bob = issue(ivs, stage), issue(ivs, stage)
     url = f"{claims(bob['token'])['whip_url']}/subscribe/{alice['participantId']}"
     refused(post(url, bob["token"]), 404, "PUBLISHER_NOT_FOUND")
-    sessions = ivs.list_stage_sessions(stageArn=stage["arn"])["stageSessions"]
-    events = ivs.list_participant_events(
-        stageArn=stage["arn"],
-        sessionId=sessions[0]["sessionId"],
-        participantId=bob["participantId"],
-    )["events"]
-    assert [(e["name"], e.get("errorCode")) for e in reversed(events)] == [
+    events = events_of(ivs, stage["arn"], bob["participantId"])
+    assert [(e["name"], e.get("errorCode")) for e in events] == [
         ("JOINED", None),
         ("SUBSCRIBE_ERROR", "PUBLISHER_NOT_FOUND"),
         ("LEFT", None),
@@ -290,13 +282,8 @@ def test_a_joined_member_publishing_without_the_capability_records_publish_error
             return reply
 
     refused(run(scenario()), 403, "INSUFFICIENT_CAPABILITIES")
-    sessions = ivs.list_stage_sessions(stageArn=stage["arn"])["stageSessions"]
-    events = ivs.list_participant_events(
-        stageArn=stage["arn"],
-        sessionId=sessions[0]["sessionId"],
-        participantId=bob["participantId"],
-    )["events"]
-    assert [(e["name"], e.get("errorCode")) for e in reversed(events)] == [
+    events = events_of(ivs, stage["arn"], bob["participantId"])
+    assert [(e["name"], e.get("errorCode")) for e in events] == [
         ("JOINED", None),
         ("PUBLISH_ERROR", "INSUFFICIENT_CAPABILITIES"),
         ("LEFT", None),
